@@ -1,0 +1,3 @@
+"""Imports every command module so its commands register on the app. One line per module."""
+
+# Each module registers its commands on policywatch.cli.app when imported.

@@ -1,0 +1,91 @@
+"""One frozen settings object, read from POLICYWATCH_* environment variables and `.env`.
+
+Nothing else in the project reads the environment. With no Kafka or Elasticsearch address
+configured, every command talks to the local stack (`policywatch stack up`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "policywatch"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYWATCH_", env_file=".env", env_file_encoding="utf-8", frozen=True, extra="ignore"
+    )
+
+    # Where downloads (Kafka, Elasticsearch) are cached and where the local stack keeps its state.
+    home: Path = Field(default_factory=_default_home)
+
+    # Kafka. Empty bootstrap = the local stack on 127.0.0.1:kafka_port.
+    kafka_bootstrap: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+
+    # Elasticsearch. Empty URL = the local stack on http://127.0.0.1:es_port.
+    es_url: str | None = None
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = None
+    es_ca_certs: Path | None = None
+    es_verify_certs: bool = True
+
+    # Kibana (optional): `init` installs the saved objects when set.
+    kibana_url: str | None = None
+
+    # Local stack.
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    es_port: int = 9200
+    kafka_version: str = "4.1.1"
+    es_version: str = "8.19.21"
+    kafka_heap: str = "512m"
+    es_heap: str = "768m"
+
+    # Topics.
+    topic_partitions: int = 3
+    topic_replication: int = 1
+    topic_retention_ms: int = -1  # keep everything: indices are rebuilt by replaying topics
+    raw_max_message_bytes: int = 33_554_432  # raw pages (attachments included) up to 32 MiB
+
+    # Elasticsearch indices.
+    index_refresh_interval: str = "1s"
+    index_shards: int = 1
+    index_replicas: int = 0
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def uses_local_stack(self) -> bool:
+        return self.kafka_bootstrap is None or self.es_url is None
+
+    @property
+    def kafka_servers(self) -> str:
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def elasticsearch_url(self) -> str:
+        return self.es_url or f"http://127.0.0.1:{self.es_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,38 @@
+"""policy.alerts.v1 and policy.dlq.v1."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import SCHEMA_VERSION, CompressedBytes, Contract, utcnow
+
+
+class Alert(Contract):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    alert_id: str  # sha256(watch name + doc_id): one alert per (watch, document)
+    watch: str
+    owner: str | None = None
+    doc_id: str
+    title: str | None = None
+    url: str
+    zone: str | None = None
+    year: int | None = None
+    matched_at: AwareDatetime = Field(default_factory=utcnow)
+    highlights: list[str] = Field(default_factory=list)
+    delivery: Literal["none", "pending", "delivered", "failed"] = "none"
+    delivery_error: str | None = None
+
+
+class DeadLetter(Contract):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    stage: str
+    error: str  # exception type and message
+    attempts: int
+    topic: str
+    partition: int
+    offset: int
+    key: str | None = None
+    original: CompressedBytes  # the message value exactly as consumed
+    failed_at: AwareDatetime = Field(default_factory=utcnow)

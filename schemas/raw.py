@@ -1,0 +1,48 @@
+"""policy.raw.v1: a fetched page (or local file) as the crawler or `replay` saw it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import SCHEMA_VERSION, CompressedBytes, Contract, TraceStep, sha256_hex
+
+AttachmentKind = Literal["pdf", "docx", "doc", "xls", "xlsx", "wps", "other"]
+SourceKind = Literal["crawl", "replay"]
+
+
+class Attachment(Contract):
+    url: str
+    name: str | None = None  # link text or Content-Disposition file name
+    kind: AttachmentKind = "other"
+    content_type: str | None = None
+    body: CompressedBytes | None = None  # fetched bytes, when the crawler fetched it
+
+
+class RawDocument(Contract):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    doc_id: str  # sha256 of the canonical URL; for a local file, of its bytes
+    url: str
+    canonical_url: str
+    source_id: str
+    source_kind: SourceKind = "crawl"
+    fetched_at: AwareDatetime
+    status: int = 200
+    content_type: str | None = None
+    last_modified: str | None = None
+    etag: str | None = None
+    body: CompressedBytes
+    discovered_from: str | None = None  # list page URL
+    attachments: list[Attachment] = Field(default_factory=list)
+    # Metadata the crawler read from the page, passed on as hints (clean decides).
+    hints: dict[str, str] = Field(default_factory=dict)
+    trace: list[TraceStep] = Field(default_factory=list)
+
+    @staticmethod
+    def id_for_url(canonical_url: str) -> str:
+        return sha256_hex(canonical_url)
+
+    @staticmethod
+    def id_for_bytes(data: bytes) -> str:
+        return sha256_hex(data)

@@ -1,0 +1,9 @@
+"""Topic names. The version is in the name: a breaking change to a contract is a new topic."""
+
+RAW_TOPIC = "policy.raw.v1"
+CLEANED_TOPIC = "policy.cleaned.v1"
+EXTRACTED_TOPIC = "policy.extracted.v1"
+ALERTS_TOPIC = "policy.alerts.v1"
+DLQ_TOPIC = "policy.dlq.v1"
+
+ALL_TOPICS = (RAW_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, ALERTS_TOPIC, DLQ_TOPIC)
