@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None  # client certificate (mutual TLS)
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_password: SecretStr | None = None  # password of the client key, if encrypted
+    kafka_ssl_check_hostname: bool = True
+    kafka_client_id: str = "policywatch"
 
     # Elasticsearch. Empty URL = the local stack on http://127.0.0.1:es_port.
     es_url: str | None = None
@@ -41,6 +46,7 @@ class Settings(BaseSettings):
     es_api_key: SecretStr | None = None
     es_ca_certs: Path | None = None
     es_verify_certs: bool = True
+    es_request_timeout: float = 30.0
 
     # Kibana (optional): `init` installs the saved objects when set.
     kibana_url: str | None = None
@@ -49,6 +55,7 @@ class Settings(BaseSettings):
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     es_port: int = 9200
+    es_transport_port: int = 9300
     kafka_version: str = "4.1.1"
     es_version: str = "8.19.21"
     kafka_heap: str = "512m"
@@ -59,6 +66,8 @@ class Settings(BaseSettings):
     topic_replication: int = 1
     topic_retention_ms: int = -1  # keep everything: indices are rebuilt by replaying topics
     raw_max_message_bytes: int = 33_554_432  # raw pages (attachments included) up to 32 MiB
+    # What consumers may fetch at once: at least one raw message plus its record-batch overhead.
+    consumer_fetch_max_bytes: int = 52_428_800
 
     # Elasticsearch indices.
     index_refresh_interval: str = "1s"
@@ -72,6 +81,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def kafka_message_max_bytes(self) -> int:
+        """The broker/topic limit: a raw message of raw_max_message_bytes plus record-batch overhead."""
+        return self.raw_max_message_bytes + 1_048_576
 
     @property
     def uses_local_stack(self) -> bool:

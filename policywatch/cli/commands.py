@@ -1,3 +1,4 @@
 """Imports every command module so its commands register on the app. One line per module."""
 
 # Each module registers its commands on policywatch.cli.app when imported.
+from policywatch.cli import stack  # noqa: F401,E402
