@@ -1,0 +1,144 @@
+"""The clean stage's pure core: RawDocument -> CleanedDocument.
+
+``prepare`` does everything that needs only the message; ``clean_batch`` adds duplicate_of /
+cluster_id from a :class:`~processors.clean.dedup.FingerprintStore`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from policywatch.errors import ProcessingError
+from processors.clean import dates, metadata
+from processors.clean.dedup import Fingerprint, FingerprintStore, MemoryFingerprintStore
+from processors.clean.documents import document_text, sniff_kind
+from processors.clean.encoding import decode_bytes
+from processors.clean.fingerprint import content_sha256, from_hex, simhash, to_hex
+from processors.clean.html import extract_html
+from processors.clean.text import detect_script, normalize_whitespace, repair_wrapped_lines
+from schemas import CleanedDocument, RawDocument, trace_step
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FingerprintStore", "MemoryFingerprintStore", "clean", "clean_batch", "prepare"]
+
+STAGE = "clean"
+_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword",
+    "html": "text/html",
+    "text": "text/plain",
+}
+MAX_TEXT_CHARS = 2_000_000
+
+
+def _tidy(text: str) -> str:
+    return repair_wrapped_lines(normalize_whitespace(text))
+
+
+def prepare(raw: RawDocument) -> CleanedDocument:
+    """Clean one document; duplicate_of is left empty and cluster_id is the document itself."""
+    kind = sniff_kind(raw.body, content_type=raw.content_type, name=raw.url)
+    encoding: str | None = None
+    title: str | None = raw.hints.get("title") or None
+    published = None
+    published_source = "none"
+    visible = ""
+    if kind in ("html", "text"):
+        decoded, encoding = decode_bytes(raw.body, content_type=raw.content_type)
+        if kind == "html":
+            page = extract_html(decoded, url=raw.url)
+            text = _tidy(page.text)
+            visible = page.visible_text
+            title = title or page.title
+            published, published_source = page.published_at, page.published_at_source
+        else:
+            visible = normalize_whitespace(decoded)
+            text = metadata.trim_tail(repair_wrapped_lines(visible))
+    else:
+        text = _tidy(document_text(raw.body, kind))
+        visible = text
+
+    attachment_names: list[str] = []
+    for attachment in raw.attachments:
+        attachment_names.append(attachment.name or attachment.url.rsplit("/", 1)[-1])
+        if attachment.body is None:
+            continue
+        att_kind = sniff_kind(attachment.body, content_type=attachment.content_type, name=attachment.url)
+        if att_kind not in ("pdf", "docx", "doc"):
+            continue
+        try:
+            att_text = _tidy(document_text(attachment.body, att_kind))
+        except ProcessingError as exc:  # one bad attachment does not lose the page
+            logger.warning("attachment skipped: %s (%s)", attachment.url, exc)
+            continue
+        if att_text:
+            text = f"{text}\n\n附件：{attachment_names[-1]}\n{att_text}".strip()
+
+    if not text.strip():
+        raise ProcessingError(f"no text found in {kind} document {raw.url}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ProcessingError(f"text of {len(text)} characters is over the {MAX_TEXT_CHARS} limit")
+
+    if published is None and kind != "html":
+        published, published_source = dates.date_from_visible(visible), "visible"
+        if published is None:
+            published, published_source = dates.date_from_url(raw.url), "url"
+        if published is None:
+            published_source = "none"
+    if published is None and raw.last_modified:
+        published = dates.parse_date(raw.last_modified)
+        published_source = "http_last_modified" if published else "none"
+
+    title = title or metadata.title_from_text(text)
+    script, simplified = detect_script(text)
+    fingerprint = simhash(simplified or text)
+    return CleanedDocument(
+        doc_id=raw.doc_id,
+        url=raw.url,
+        canonical_url=raw.canonical_url,
+        source_id=raw.source_id,
+        fetched_at=raw.fetched_at,
+        title=title.strip() if title else None,
+        text=text,
+        text_simplified=simplified,
+        script=script,
+        published_at=published,
+        published_at_source=published_source,
+        issuer=metadata.issuer(visible),
+        doc_number=metadata.doc_number(visible),
+        index_number=metadata.index_number(visible),
+        content_type=_CONTENT_TYPES.get(kind, raw.content_type),
+        encoding=encoding,
+        content_sha256=content_sha256(text),
+        simhash=to_hex(fingerprint),
+        duplicate_of=None,
+        cluster_id=raw.doc_id,
+        attachment_names=attachment_names,
+        trace=[*raw.trace, trace_step(STAGE)],
+    )
+
+
+def clean_batch(raws: list[RawDocument], store: FingerprintStore) -> list[CleanedDocument]:
+    """Clean a batch and link near-duplicates to the first copy seen."""
+    docs = [prepare(raw) for raw in raws]
+    return link_duplicates(docs, store)
+
+
+def link_duplicates(docs: list[CleanedDocument], store: FingerprintStore) -> list[CleanedDocument]:
+    assignments = store.assign([
+        Fingerprint(doc.doc_id, from_hex(doc.simhash), doc.fetched_at, doc.url) for doc in docs
+    ])
+    return [
+        doc.model_copy(update={
+            "duplicate_of": assignments[doc.doc_id].duplicate_of,
+            "cluster_id": assignments[doc.doc_id].cluster_id,
+        })
+        for doc in docs
+    ]
+
+
+def clean(raw: RawDocument, store: FingerprintStore | None = None) -> CleanedDocument:
+    """Clean one document (with a throwaway in-memory store unless one is given)."""
+    return clean_batch([raw], store or MemoryFingerprintStore())[0]

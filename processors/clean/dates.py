@@ -1,0 +1,106 @@
+"""Publication date with its provenance: page metadata, then a visible date, then the URL.
+
+Times without a zone are China Standard Time (UTC+8), which is what these sites mean.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from lxml import html as lxml_html
+
+CST = timezone(timedelta(hours=8), "CST")
+
+# <meta> names used by Chinese government CMSs (TRS, 开普云, 大汉) and the usual standards.
+_META_NAMES = (
+    "pubdate", "publishdate", "firstpublishedtime", "dc.date", "dc.date.issued", "dcterms.issued",
+    "article:published_time", "og:published_time", "og:release_date", "publish_time", "pubtime",
+    "releasedate", "datepublished", "date", "other:pubdate", "lastmodifiedtime",
+)
+_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?P<H>\d{1,2})[:：时](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"
+)
+_VISIBLE_LABEL = re.compile(
+    r"(?:发布(?:时间|日期)|发文日期|成文日期|印发日期|公开日期|时间|日期|发表时间|更新时间)\s*[:：]?\s*"
+)
+_URL_DATE = (
+    re.compile(r"/t(?P<y>20\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)_"),  # /202401/t20240105_123.html
+    re.compile(r"/(?P<y>20\d{2})[-_/](?P<m>[01]?\d)[-_/](?P<d>[0-3]?\d)/"),
+    re.compile(r"/(?P<y>20\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
+    re.compile(r"/art/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
+)
+
+
+def _build(y: str, m: str, d: str | None, hh: str | None = None, mm: str | None = None,
+           ss: str | None = None) -> datetime | None:
+    try:
+        value = datetime(int(y), int(m), int(d or 1), int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=CST)
+    except ValueError:
+        return None
+    # Nothing is published before the web or in the future (a day of clock skew allowed).
+    if value.year < 1995 or value > datetime.now(UTC) + timedelta(days=1):
+        return None
+    return value
+
+
+def _from_match(match: re.Match[str]) -> datetime | None:
+    return _build(match["y"], match["m"], match["d"], match["H"], match["M"], match["S"])
+
+
+def parse_date(text: str) -> datetime | None:
+    """The first plausible date in ``text`` (ISO 8601 with a zone is kept exactly)."""
+    text = text.strip()
+    try:
+        iso = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if iso.tzinfo is None:
+            iso = iso.replace(tzinfo=CST)
+        return iso if iso.year >= 1995 and iso <= datetime.now(UTC) + timedelta(days=1) else None
+    except ValueError:
+        pass
+    match = _DATE.search(text)
+    if not match:
+        return None
+    return _from_match(match)
+
+
+def date_from_meta(tree: lxml_html.HtmlElement) -> datetime | None:
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").strip().lower()
+        content = meta.get("content")
+        if name in _META_NAMES and content and name not in found:
+            found[name] = content
+    for name in _META_NAMES:
+        if name in found and (value := parse_date(found[name])):
+            return value
+    for node in tree.iter("time"):
+        if (value := parse_date(node.get("datetime") or "")):
+            return value
+    return None
+
+
+def date_from_visible(text: str) -> datetime | None:
+    """A labelled date (发布时间：2024-01-05) anywhere, else a date alone on a short line near the top."""
+    for label in _VISIBLE_LABEL.finditer(text):
+        match = _DATE.match(text, label.end())
+        if match and (value := _from_match(match)):
+            return value
+    for line in text.split("\n")[:15]:
+        line = line.strip()
+        match = _DATE.fullmatch(line)
+        if match and (value := _from_match(match)):
+            return value
+    return None
+
+
+def date_from_url(url: str) -> datetime | None:
+    for pattern in _URL_DATE:
+        match = pattern.search(url)
+        if match:
+            groups = match.groupdict()
+            value = _build(groups["y"], groups["m"], groups.get("d"))
+            if value:
+                return value
+    return None

@@ -1,0 +1,191 @@
+"""Which earlier document a new one is a near-duplicate of: the first copy seen wins.
+
+The lookup lives in Elasticsearch (index ``policy-fingerprints``, one small document per publication
+with its simhash bands) rather than in each worker's memory or a Kafka-derived local table:
+
+- every clean worker, however many run in the group, sees the same state at once, with no warm-up;
+- it survives restarts and redeploys, and grows to millions of fingerprints without each process
+  loading them all (a compacted topic would have to be read fully into every worker before work
+  starts, and a partition only holds the keys hashed to it, while reposts hash anywhere);
+- it is rebuilt like every other index: replaying policy.raw.v1 from offset 0 reproduces it,
+  because the order key is the first fetch time, not the processing order.
+
+``first_seen`` is written with ``op_type=create``, so a replay never moves a document later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from policywatch.errors import ServiceUnavailable
+from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming, to_hex
+
+logger = logging.getLogger(__name__)
+
+FINGERPRINT_INDEX = "policy-fingerprints"
+FINGERPRINT_MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "doc_id": {"type": "keyword"},
+        "simhash": {"type": "keyword"},
+        "bands": {"type": "keyword"},
+        "first_seen": {"type": "date"},
+        "cluster_id": {"type": "keyword"},
+        "url": {"type": "keyword", "index": False},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    doc_id: str
+    simhash: int
+    first_seen: datetime
+    url: str = ""
+    cluster_id: str = ""
+
+    @property
+    def order(self) -> tuple[datetime, str]:
+        return (self.first_seen, self.doc_id)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    duplicate_of: str | None
+    cluster_id: str
+
+
+class FingerprintStore(Protocol):
+    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
+        """Record ``items`` (first sighting only) and return each one's duplicate_of / cluster_id."""
+        ...
+
+
+def _resolve(item: Fingerprint, known: list[Fingerprint]) -> tuple[Fingerprint, Assignment]:
+    """``known`` holds candidates (maybe the item itself, as stored earlier)."""
+    me = next((k for k in known if k.doc_id == item.doc_id), item)
+    earlier = [
+        k for k in known
+        if k.doc_id != item.doc_id and k.order < me.order and hamming(k.simhash, item.simhash) <= MAX_DISTANCE
+    ]
+    if not earlier:
+        return me, Assignment(duplicate_of=None, cluster_id=me.cluster_id or item.doc_id)
+    first = min(earlier, key=lambda k: k.order)
+    cluster = first.cluster_id or first.doc_id
+    return me, Assignment(duplicate_of=first.doc_id, cluster_id=cluster)
+
+
+def _assign_all(items: list[Fingerprint], candidates: dict[str, list[Fingerprint]]) -> tuple[
+        dict[str, Assignment], list[Fingerprint]]:
+    out: dict[str, Assignment] = {}
+    new: list[Fingerprint] = []
+    seen_in_batch: list[Fingerprint] = []
+    for item in sorted(items, key=lambda f: f.order):
+        known = candidates.get(item.doc_id, []) + [
+            k for k in seen_in_batch if hamming(k.simhash, item.simhash) <= MAX_DISTANCE
+        ]
+        me, assignment = _resolve(item, known)
+        out[item.doc_id] = assignment
+        record = Fingerprint(me.doc_id, item.simhash, me.first_seen, item.url, assignment.cluster_id)
+        seen_in_batch.append(record)
+        new.append(record)
+    return out, new
+
+
+class MemoryFingerprintStore:
+    """In-process store for tests, the offline `extract` command and in-process benchmarks."""
+
+    def __init__(self) -> None:
+        self._by_band: dict[str, list[Fingerprint]] = {}
+        self._by_id: dict[str, Fingerprint] = {}
+
+    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
+        candidates = {}
+        for item in items:
+            found = {k.doc_id: k for band in bands(item.simhash) for k in self._by_band.get(band, [])}
+            if item.doc_id in self._by_id:
+                found[item.doc_id] = self._by_id[item.doc_id]
+            candidates[item.doc_id] = list(found.values())
+        out, records = _assign_all(items, candidates)
+        for record in records:
+            if record.doc_id not in self._by_id:
+                self._by_id[record.doc_id] = record
+                for band in bands(record.simhash):
+                    self._by_band.setdefault(band, []).append(record)
+        return out
+
+
+def _from_source(src: dict) -> Fingerprint:
+    return Fingerprint(
+        doc_id=src["doc_id"],
+        simhash=from_hex(src["simhash"]),
+        first_seen=datetime.fromisoformat(src["first_seen"]),
+        url=src.get("url", ""),
+        cluster_id=src.get("cluster_id", ""),
+    )
+
+
+class EsFingerprintStore:
+    """Fingerprints in Elasticsearch; one ``_msearch`` and one ``_bulk`` per batch."""
+
+    def __init__(self, es, *, index: str = FINGERPRINT_INDEX, max_candidates: int = 200) -> None:
+        self.es = es
+        self.index = index
+        self.max_candidates = max_candidates
+        self._ready = False
+
+    def ensure_index(self) -> None:
+        if self._ready:
+            return
+        if not self.es.indices.exists(index=self.index):
+            self.es.options(ignore_status=400).indices.create(
+                index=self.index,
+                settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
+                mappings=FINGERPRINT_MAPPING,
+            )
+        self._ready = True
+
+    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
+        if not items:
+            return {}
+        self.ensure_index()
+        searches: list[dict] = []
+        for item in items:
+            searches.append({"index": self.index})
+            searches.append({
+                "size": self.max_candidates,
+                "query": {"bool": {"should": [
+                    {"terms": {"bands": bands(item.simhash)}},
+                    {"ids": {"values": [item.doc_id]}},
+                ]}},
+                "sort": [{"first_seen": "asc"}, {"doc_id": "asc"}],
+            })
+        response = self.es.msearch(searches=searches)
+        candidates: dict[str, list[Fingerprint]] = {}
+        for item, result in zip(items, response["responses"], strict=True):
+            if "error" in result:
+                raise ServiceUnavailable(f"fingerprint lookup failed: {result['error']}")
+            candidates[item.doc_id] = [_from_source(hit["_source"]) for hit in result["hits"]["hits"]]
+        out, records = _assign_all(items, candidates)
+        operations: list[dict] = []
+        for record in records:
+            operations.append({"create": {"_index": self.index, "_id": record.doc_id}})
+            operations.append({
+                "doc_id": record.doc_id,
+                "simhash": to_hex(record.simhash),
+                "bands": bands(record.simhash),
+                "first_seen": record.first_seen.isoformat(),
+                "cluster_id": record.cluster_id,
+                "url": record.url,
+            })
+        # refresh=True: the next batch (maybe on another worker) must see these fingerprints.
+        result = self.es.bulk(operations=operations, refresh=True)
+        if result.get("errors"):
+            for entry in result["items"]:
+                status = entry["create"].get("status", 500)
+                if status not in (200, 201, 409):  # 409: already recorded by an earlier sighting
+                    raise ServiceUnavailable(f"fingerprint write failed: {entry['create'].get('error')}")
+        return out

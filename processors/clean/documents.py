@@ -1,0 +1,125 @@
+"""Text of attachments: PDF (pypdf), DOCX (python-docx) and Word 97-2003 DOC (olefile + the piece table)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import struct
+
+from policywatch.errors import ProcessingError
+
+logger = logging.getLogger(__name__)
+
+_PDF_MAGIC = b"%PDF"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff_kind(data: bytes, *, content_type: str | None = None, name: str | None = None) -> str:
+    """``pdf``, ``docx``, ``doc``, ``html`` or ``text`` from the bytes first, then the type and name."""
+    head = data[:1024].lstrip()
+    if head.startswith(_PDF_MAGIC):
+        return "pdf"
+    if data.startswith(_ZIP_MAGIC) and b"word/" in data[:65536]:
+        return "docx"
+    if data.startswith(_OLE_MAGIC):
+        return "doc"
+    lowered = head[:512].lower()
+    if lowered.startswith((b"<!doctype html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
+        return "html"
+    ct = (content_type or "").lower()
+    suffix = (name or "").lower().rsplit(".", 1)[-1] if name and "." in name else ""
+    if "html" in ct or suffix in {"html", "htm", "shtml", "xhtml"}:
+        return "html"
+    return "text"
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, struct.error) as exc:
+        raise ProcessingError(f"unreadable PDF: {exc}") from exc
+    return "\n".join(pages)
+
+
+def docx_text(data: bytes) -> str:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        raise ProcessingError(f"unreadable DOCX: {exc}") from exc
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append("\t".join(cell.text.strip() for cell in row.cells))
+    return "\n".join(parts)
+
+
+_FIELD = re.compile(r"\x13[^\x13\x14\x15]*\x14?([^\x13\x15]*)\x15")
+
+
+def doc_text(data: bytes) -> str:
+    """Main-document text of a Word 97-2003 file, read through its piece table ([MS-DOC] 2.8.35)."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except OSError as exc:
+        raise ProcessingError(f"unreadable DOC: {exc}") from exc
+    with ole:
+        if not ole.exists("WordDocument"):
+            raise ProcessingError("unreadable DOC: no WordDocument stream (not a Word file)")
+        word = ole.openstream("WordDocument").read()
+        if len(word) < 0x1AA:
+            raise ProcessingError("unreadable DOC: FIB too short")
+        flags = struct.unpack_from("<H", word, 0x0A)[0]
+        if flags & 0x0100:
+            raise ProcessingError("unreadable DOC: the file is encrypted")
+        table_name = "1Table" if flags & 0x0200 else "0Table"
+        if not ole.exists(table_name):
+            raise ProcessingError(f"unreadable DOC: no {table_name} stream")
+        table = ole.openstream(table_name).read()
+    ccp_text = struct.unpack_from("<i", word, 0x4C)[0]
+    fc_clx, lcb_clx = struct.unpack_from("<II", word, 0x1A2)
+    clx = table[fc_clx : fc_clx + lcb_clx]
+    pos = 0
+    while pos < len(clx) and clx[pos] == 0x01:  # Prc: skip property modifiers
+        pos += 3 + struct.unpack_from("<H", clx, pos + 1)[0]
+    if pos >= len(clx) or clx[pos] != 0x02:
+        raise ProcessingError("unreadable DOC: no piece table")
+    lcb = struct.unpack_from("<I", clx, pos + 1)[0]
+    plc = clx[pos + 5 : pos + 5 + lcb]
+    n = (lcb - 4) // 12
+    cps = struct.unpack_from(f"<{n + 1}I", plc, 0)
+    chunks: list[str] = []
+    for i in range(n):
+        start, end = cps[i], (min(cps[i + 1], ccp_text) if ccp_text > 0 else cps[i + 1])
+        if start >= end:
+            continue
+        fc = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * i + 2)[0]
+        count = end - start
+        if fc & 0x40000000:
+            offset = (fc & ~0x40000000) // 2
+            chunks.append(word[offset : offset + count].decode("cp1252", errors="replace"))
+        else:
+            chunks.append(word[fc : fc + 2 * count].decode("utf-16-le", errors="replace"))
+    text = _FIELD.sub(r"\1", "".join(chunks))
+    text = text.replace("\r", "\n").replace("\x07", "\t").replace("\x0b", "\n").replace("\x0c", "\n")
+    return re.sub(r"[\x00-\x08\x0e-\x1f]", "", text)
+
+
+def document_text(data: bytes, kind: str) -> str:
+    if kind == "pdf":
+        return pdf_text(data)
+    if kind == "docx":
+        return docx_text(data)
+    if kind == "doc":
+        return doc_text(data)
+    raise ProcessingError(f"no text extractor for {kind!r}")
