@@ -100,7 +100,7 @@ class KafkaService:
             "replica.fetch.max.bytes": str(s.kafka_message_max_bytes),
             "socket.request.max.bytes": str(max(104_857_600, 2 * s.kafka_message_max_bytes)),
             "auto.create.topics.enable": "true",
-            "log.retention.hours": "-1",
+            "log.retention.ms": "-1",
             "log.segment.bytes": "268435456",
         }
         conf = self.dir / "server.properties"
@@ -292,12 +292,13 @@ class ElasticsearchService:
     def probe(self) -> tuple[bool, str, str | None]:
         try:
             with httpx.Client(base_url=self.address, timeout=3.0) as c:
-                root = c.get("/").json()
                 health = c.get("/_cluster/health").json()
+                # GET / lives in the rest-root module, absent from the integ-test distribution
+                nodes = c.get("/_nodes/_local", params={"filter_path": "nodes.*.version"}).json()
         except Exception as exc:
             return False, f"{type(exc).__name__}", None
         status = health.get("status")
-        version = (root.get("version") or {}).get("number")
+        version = next((n.get("version") for n in (nodes.get("nodes") or {}).values()), None)
         return status in ("yellow", "green"), f"cluster {status}", version
 
     def health(self) -> Health:

@@ -1,0 +1,35 @@
+"""Run the whole provisioning: topics, then templates/indices/aliases."""
+
+from __future__ import annotations
+
+from policywatch.es_client import make_es
+from policywatch.kafka_client import make_admin
+from policywatch.provision import Report
+from policywatch.provision.elasticsearch import ensure_indices
+from policywatch.provision.topics import ensure_topics
+from policywatch.settings import Settings
+
+
+def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True) -> Report:
+    report = Report()
+    if kafka:
+        try:
+            admin = make_admin(settings)
+        except Exception as exc:
+            from policywatch.errors import ServiceUnavailable
+
+            raise ServiceUnavailable(
+                f"cannot reach Kafka at {settings.kafka_servers} ({type(exc).__name__}: {exc}). "
+                "Start the local stack with `policywatch stack up`, or set POLICYWATCH_KAFKA_BOOTSTRAP."
+            ) from exc
+        try:
+            ensure_topics(admin, settings, report)
+        finally:
+            admin.close()
+    if elasticsearch:
+        es = make_es(settings)
+        try:
+            ensure_indices(es, settings, report)
+        finally:
+            es.close()
+    return report
