@@ -2,3 +2,4 @@
 
 # Each module registers its commands on policywatch.cli.app when imported.
 from policywatch.cli import stack  # noqa: F401,E402
+from policywatch.cli import init  # noqa: F401,E402
