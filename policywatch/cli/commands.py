@@ -2,4 +2,6 @@
 
 # Each module registers its commands on policywatch.cli.app when imported.
 from policywatch.cli import stack  # noqa: F401,E402
+from policywatch.cli import search  # noqa: F401,E402
+from policywatch.cli import watch  # noqa: F401,E402
 from policywatch.cli import init  # noqa: F401,E402

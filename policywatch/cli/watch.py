@@ -1,0 +1,69 @@
+"""`policywatch watch add|list|rm`: saved searches that fire alerts on new documents."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from policywatch.cli import app
+from policywatch.cli.search import H_DOC_TYPE, H_GROWTH, H_METRIC, H_REGION, H_ZONE
+from policywatch.search.client import es_client
+from policywatch.watches import WatchStore, new_watch
+
+console = Console(highlight=False)
+watch_app = typer.Typer(help="Saved searches that alert on new documents (stored in policy-watches).",
+                        no_args_is_help=True)
+app.add_typer(watch_app, name="watch")
+
+
+def _store() -> WatchStore:
+    return WatchStore(es_client())
+
+
+@watch_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="A unique name (letters, digits, Chinese, . - _)."),
+    query: str = typer.Option("", "--query", "-q", help="Words that must all occur, as in `search`."),
+    zone: str | None = typer.Option(None, "--zone", help=H_ZONE),
+    region: str | None = typer.Option(None, "--region", help=H_REGION),
+    metric: str | None = typer.Option(None, "--metric", help=H_METRIC),
+    min_growth: float | None = typer.Option(None, "--min-growth", help=H_GROWTH),
+    doc_type: str | None = typer.Option(None, "--doc-type", help=H_DOC_TYPE),
+    webhook: str | None = typer.Option(None, "--webhook", help="POST each alert as JSON to this URL."),
+    owner: str | None = typer.Option(None, "--owner", help="Who the watch is for."),
+) -> None:
+    """Add a watch; it fires for documents indexed from now on."""
+    watch = new_watch(name, query=query, zone=zone, region=region, metric=metric, min_growth=min_growth,
+                      doc_type=doc_type, webhook=webhook, owner=owner)
+    _store().add(watch)
+    console.print(f"watch [bold]{escape(name)}[/] added: {escape(watch.describe())}"
+                  + (f" → {escape(watch.webhook)}" if watch.webhook else ""))
+
+
+@watch_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="JSON Lines, one watch per line.")) -> None:
+    """List the watches."""
+    watches = _store().list()
+    if as_json:
+        for w in watches:
+            typer.echo(json.dumps(w.to_doc(), ensure_ascii=False))
+        return
+    if not watches:
+        console.print("no watches yet: add one with `policywatch watch add NAME --query …`")
+        return
+    table = Table("name", "matches", "webhook", "owner", "created", "enabled")
+    for w in watches:
+        table.add_row(escape(w.name), escape(w.describe()), escape(w.webhook or "-"), escape(w.owner or "-"),
+                      w.created_at.strftime("%Y-%m-%d %H:%M"), "yes" if w.enabled else "no")
+    console.print(table)
+
+
+@watch_app.command("rm")
+def rm(name: str = typer.Argument(..., help="The watch to remove.")) -> None:
+    """Remove a watch (its past alerts stay in policy-alerts)."""
+    _store().remove(name)
+    console.print(f"watch [bold]{escape(name)}[/] removed")

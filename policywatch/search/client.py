@@ -1,0 +1,11 @@
+"""The Elasticsearch client for search, watches and alerts (the foundation's es_client)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def es_client() -> Any:
+    from policywatch.es_client import make_es
+
+    return make_es()

@@ -1,0 +1,113 @@
+"""Run searches against policy-docs and shape the hits for the CLI and --json."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from policywatch.errors import PolicywatchError
+from policywatch.search.query import F_TEXT, F_TITLE, SearchRequest, build_search_body
+
+logger = logging.getLogger(__name__)
+
+DOCS_ALIAS = "policy-docs"
+
+_ADJACENT_TAGS = re.compile(r"</em>(\s*)<em>")
+_BLANKS = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class SearchHit:
+    doc_id: str
+    title: str | None
+    url: str | None
+    zone: str | None
+    year: int | None
+    score: float | None
+    doc_type: str | None = None
+    region: dict[str, Any] | None = None
+    published_at: str | None = None
+    highlights: list[str] = field(default_factory=list)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+    took_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "took_ms": self.took_ms, "hits": [h.to_dict() for h in self.hits]}
+
+
+def clean_fragment(fragment: str) -> str:
+    """One snippet: per-character <em> runs merged into one, line breaks flattened."""
+    merged = _ADJACENT_TAGS.sub(r"\1", fragment)
+    return _BLANKS.sub(" ", merged).strip()
+
+
+_INDICATOR_KEYS = ("metric", "label", "value", "unit", "value_normalized", "growth_pct", "period", "year",
+                   "scope", "redacted")
+
+
+def shape_hit(raw: dict[str, Any]) -> SearchHit:
+    src = raw.get("_source") or {}
+    hl = raw.get("highlight") or {}
+    fragments = [clean_fragment(f) for f in hl.get(F_TEXT, [])]
+    title = src.get("title")
+    title_hl = clean_fragment(hl[F_TITLE][0]) if hl.get(F_TITLE) else None
+    indicators: list[dict[str, Any]] = []
+    inner = (raw.get("inner_hits") or {}).get("indicators")
+    if inner:
+        for ih in inner.get("hits", {}).get("hits", []):
+            isrc = ih.get("_source") or {}
+            indicators.append({k: isrc.get(k) for k in _INDICATOR_KEYS if isrc.get(k) is not None})
+    hit = SearchHit(
+        doc_id=src.get("doc_id") or raw.get("_id"),
+        title=title,
+        url=src.get("url"),
+        zone=src.get("zone"),
+        year=src.get("year"),
+        score=raw.get("_score"),
+        doc_type=src.get("doc_type"),
+        region=src.get("region") or None,
+        published_at=src.get("published_at"),
+        highlights=([title_hl] if title_hl and "<em>" in title_hl else []) + fragments,
+        indicators=indicators,
+    )
+    return hit
+
+
+def shape_response(resp: dict[str, Any]) -> SearchResult:
+    hits = resp.get("hits", {})
+    total = hits.get("total", {})
+    total_n = total.get("value", 0) if isinstance(total, dict) else int(total or 0)
+    return SearchResult(total=total_n, hits=[shape_hit(h) for h in hits.get("hits", [])],
+                        took_ms=int(resp.get("took", 0)))
+
+
+def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> SearchResult:
+    """Run `request` on `index`; a missing index or a refused query becomes a PolicywatchError."""
+    from elasticsearch import ApiError, NotFoundError
+    from elasticsearch import ConnectionError as ESConnectionError
+
+    body = build_search_body(request)
+    try:
+        resp = es.search(index=index, body=body)
+    except NotFoundError as exc:
+        raise PolicywatchError(
+            f"index {index!r} does not exist: run `policywatch init`, then process some documents"
+        ) from exc
+    except ESConnectionError as exc:
+        raise PolicywatchError(
+            "cannot reach Elasticsearch: start it with `policywatch stack up` or set POLICYWATCH_ES_URL"
+        ) from exc
+    except ApiError as exc:
+        raise PolicywatchError(f"Elasticsearch refused the search: {exc}") from exc
+    return shape_response(resp.body if hasattr(resp, "body") else resp)

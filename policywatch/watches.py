@@ -1,0 +1,202 @@
+"""Watches: saved searches stored in policy-watches, matched by the alert stage against new documents.
+
+A watch is a query plus the search filters, an optional webhook and an owner. It matches only documents
+indexed after it was created (`indexed_at >= created_at`), so adding a watch never floods its owner with
+the back catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from policywatch.errors import PolicywatchError
+from policywatch.search.query import (
+    F_INDEXED,
+    SOURCE_FIELDS,
+    Filters,
+    build_query,
+    highlight_clause,
+    make_filters,
+    query_terms,
+)
+
+logger = logging.getLogger(__name__)
+
+WATCHES_INDEX = "policy-watches"
+_NAME = re.compile(r"^[\w.\-\u4e00-\u9fff]{1,100}$")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Watch(BaseModel):
+    """One saved search. Stored as the document `_id = name` in policy-watches."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str
+    query: str = ""
+    zone: str | None = None
+    region: str | None = None
+    metric: str | None = None
+    min_growth: float | None = None
+    doc_type: str | None = None
+    webhook: str | None = None
+    owner: str | None = None
+    enabled: bool = True
+    created_at: AwareDatetime = Field(default_factory=_now)
+
+    def filters(self) -> Filters:
+        return make_filters(zone=self.zone, region=self.region, metric=self.metric,
+                            min_growth=self.min_growth, doc_type=self.doc_type)
+
+    def to_doc(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def describe(self) -> str:
+        parts = [f"query={self.query!r}"] if self.query else []
+        parts += [f"{k}={v}" for k, v in self.filters().to_dict().items()]
+        return " ".join(parts) or "(everything)"
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise PolicywatchError(
+            f"watch name {name!r} is not valid: "
+            "use 1-100 letters, digits, Chinese characters, '.', '-' or '_'"
+        )
+    return name
+
+
+def validate_webhook(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PolicywatchError(f"--webhook {url!r} is not an http(s) URL (for example https://example.org/hook)")
+    return url
+
+
+def new_watch(
+    name: str,
+    *,
+    query: str = "",
+    zone: str | None = None,
+    region: str | None = None,
+    metric: str | None = None,
+    min_growth: float | None = None,
+    doc_type: str | None = None,
+    webhook: str | None = None,
+    owner: str | None = None,
+    created_at: datetime | None = None,
+) -> Watch:
+    """A validated Watch from user input; raises PolicywatchError with what to fix."""
+    validate_name(name)
+    filters = make_filters(zone=zone, region=region, metric=metric, min_growth=min_growth, doc_type=doc_type)
+    if not query_terms(query) and not filters.to_dict():
+        raise PolicywatchError("a watch needs --query or at least one filter (--zone, --metric, ...)")
+    if min_growth is not None and not filters.metric:
+        logger.debug("--min-growth without --metric applies to any indicator")
+    return Watch(
+        name=name,
+        query=query.strip(),
+        zone=filters.zone,
+        region=filters.region,
+        metric=filters.metric,
+        min_growth=filters.min_growth,
+        doc_type=filters.doc_type,
+        webhook=validate_webhook(webhook) if webhook else None,
+        owner=owner,
+        created_at=created_at or _now(),
+    )
+
+
+def match_body(watch: Watch, doc_ids: list[str], *, highlight: bool = True) -> dict[str, Any]:
+    """The `_msearch` body that finds which of `doc_ids` the watch matches.
+
+    Restricted to the batch (`ids`) and to documents indexed at or after the watch's creation.
+    """
+    query = build_query(watch.query, watch.filters(), inner_hits=False)
+    query["bool"].setdefault("filter", []).extend([
+        {"ids": {"values": doc_ids}},
+        {"range": {F_INDEXED: {"gte": watch.created_at.isoformat()}}},
+    ])
+    body: dict[str, Any] = {
+        "size": len(doc_ids),
+        "query": query,
+        "_source": SOURCE_FIELDS,
+        "track_total_hits": False,
+    }
+    if highlight:
+        hl = highlight_clause(watch.query)
+        if hl:
+            hl["fields"] = {k: v for k, v in hl["fields"].items() if k == "text"}
+            hl["fields"]["text"] = {**hl["fields"]["text"], "number_of_fragments": 2}
+            body["highlight"] = hl
+    return body
+
+
+class WatchStore:
+    """policy-watches through an Elasticsearch client."""
+
+    def __init__(self, es: Any, index: str = WATCHES_INDEX) -> None:
+        self.es = es
+        self.index = index
+
+    def add(self, watch: Watch) -> None:
+        from elasticsearch import ConflictError
+
+        try:
+            self.es.index(index=self.index, id=watch.name, document=watch.to_doc(), op_type="create",
+                          refresh="wait_for")
+        except ConflictError as exc:
+            raise PolicywatchError(
+                f"a watch named {watch.name!r} exists: "
+                f"remove it first with `policywatch watch rm {watch.name}`"
+            ) from exc
+
+    def remove(self, name: str) -> None:
+        from elasticsearch import NotFoundError
+
+        try:
+            self.es.delete(index=self.index, id=name, refresh="wait_for")
+        except NotFoundError as exc:
+            raise PolicywatchError(f"no watch named {name!r} (see `policywatch watch list`)") from exc
+
+    def get(self, name: str) -> Watch | None:
+        from elasticsearch import NotFoundError
+
+        try:
+            return Watch.model_validate(self.es.get(index=self.index, id=name)["_source"])
+        except NotFoundError:
+            return None
+
+    def iter_all(self, *, enabled_only: bool = False, page: int = 1000) -> Iterator[Watch]:
+        """Every watch, sorted by name, paged with search_after (no 10,000 limit)."""
+        from elasticsearch import NotFoundError
+
+        query: dict[str, Any] = {"term": {"enabled": True}} if enabled_only else {"match_all": {}}
+        after: list[Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {"index": self.index, "query": query, "size": page,
+                                      "sort": [{"name": "asc"}]}
+            if after is not None:
+                kwargs["search_after"] = after
+            try:
+                hits = self.es.search(**kwargs)["hits"]["hits"]
+            except NotFoundError:
+                return
+            for h in hits:
+                yield Watch.model_validate(h["_source"])
+            if len(hits) < page:
+                return
+            after = hits[-1]["sort"]
+
+    def list(self, *, enabled_only: bool = False) -> list[Watch]:
+        return list(self.iter_all(enabled_only=enabled_only))

@@ -1,0 +1,153 @@
+"""Pure matching logic of the alert stage: which watches can match a batch, the `_msearch` lines, and
+what the responses mean. No service calls here.
+
+The pre-filter is a necessary condition computed in Python: a watch term can only match a document when
+each of its jieba words occurs in the document's normalized text (title, text, simplified text). The
+`_msearch` then decides exactly; the pre-filter only saves Elasticsearch from searches that cannot hit,
+which is what lets thousands of watches keep up (see bench/alerts.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policywatch.search.query import query_terms
+from policywatch.search.segment import normalize, segment
+from policywatch.search.service import clean_fragment
+from policywatch.watches import Watch, match_body
+from schemas import Alert, ExtractedDocument, sha256_hex
+
+
+def alert_id(watch_name: str, doc_id: str) -> str:
+    """One alert per (watch, document): the id is stable across replays and restarts."""
+    return sha256_hex(watch_name + doc_id)
+
+
+@dataclass(slots=True)
+class BatchDoc:
+    """What the pre-filter needs of one document of the batch."""
+
+    doc_id: str
+    haystack: str  # normalized title + text (+ simplified text)
+
+    @classmethod
+    def from_extracted(cls, doc: ExtractedDocument) -> BatchDoc:
+        parts = [doc.title or "", doc.text, doc.text_simplified or "", doc.extraction.zone or "",
+                 " ".join(doc.extraction.zones)]
+        return cls(doc_id=doc.doc_id, haystack=normalize("\n".join(parts)))
+
+
+@dataclass(slots=True)
+class Candidate:
+    watch: Watch
+    doc_ids: list[str]
+
+
+@dataclass(slots=True)
+class Match:
+    watch: Watch
+    doc_id: str
+    source: dict[str, Any] = field(default_factory=dict)
+    highlights: list[str] = field(default_factory=list)
+
+    @property
+    def alert_id(self) -> str:
+        return alert_id(self.watch.name, self.doc_id)
+
+    def to_alert(self) -> Alert:
+        src = self.source
+        year = src.get("year")
+        return Alert(
+            alert_id=self.alert_id,
+            watch=self.watch.name,
+            owner=self.watch.owner,
+            doc_id=self.doc_id,
+            title=src.get("title"),
+            url=src.get("url") or "",
+            zone=src.get("zone"),
+            year=year if isinstance(year, int) else None,
+            highlights=self.highlights,
+            delivery="pending" if self.watch.webhook else "none",
+        )
+
+
+class TermIndex:
+    """Which batch documents could contain each watch term; each distinct term is tested once."""
+
+    def __init__(self, docs: Sequence[BatchDoc]) -> None:
+        self.docs = docs
+        self._term_docs: dict[str, frozenset[str]] = {}
+        self._word_docs: dict[str, frozenset[str]] = {}
+
+    def _docs_with_word(self, word: str) -> frozenset[str]:
+        found = self._word_docs.get(word)
+        if found is None:
+            w = word.lower()
+            found = frozenset(d.doc_id for d in self.docs if w in d.haystack)
+            self._word_docs[word] = found
+        return found
+
+    def docs_for_term(self, term: str) -> frozenset[str]:
+        found = self._term_docs.get(term)
+        if found is None:
+            words = [w for w in (segment(term) or [normalize(term)]) if w]
+            found = frozenset(d.doc_id for d in self.docs)
+            for word in words:
+                found = found & self._docs_with_word(word)
+            self._term_docs[term] = found
+        return found
+
+
+def candidates(
+    watches: Iterable[Watch], docs: Sequence[BatchDoc], *, prefilter: bool = True
+) -> list[Candidate]:
+    """Each enabled watch with the batch documents it could match (watches with none are dropped)."""
+    all_ids = [d.doc_id for d in docs]
+    if not all_ids:
+        return []
+    index = TermIndex(docs)
+    out: list[Candidate] = []
+    for watch in watches:
+        if not watch.enabled:
+            continue
+        terms = query_terms(watch.query)
+        if not prefilter or not terms:
+            out.append(Candidate(watch, all_ids))
+            continue
+        possible = frozenset(all_ids)
+        for term in terms:
+            possible = possible & index.docs_for_term(term)
+            if not possible:
+                break
+        if possible:
+            out.append(Candidate(watch, [i for i in all_ids if i in possible]))
+    return out
+
+
+def msearch_lines(cands: Sequence[Candidate], index: str) -> list[dict[str, Any]]:
+    """Header and body lines of one `_msearch` request, in the order of `cands`."""
+    lines: list[dict[str, Any]] = []
+    for c in cands:
+        lines.append({"index": index})
+        lines.append(match_body(c.watch, c.doc_ids))
+    return lines
+
+
+def parse_msearch(
+    cands: Sequence[Candidate], responses: Sequence[dict[str, Any]]
+) -> tuple[list[Match], list[tuple[Watch, str]]]:
+    """Matches, and (watch, error) for searches that failed (a bad stored watch must not stop the stage)."""
+    matches: list[Match] = []
+    errors: list[tuple[Watch, str]] = []
+    for cand, resp in zip(cands, responses, strict=True):
+        if "error" in resp:
+            err = resp["error"]
+            reason = err.get("reason") if isinstance(err, dict) else str(err)
+            errors.append((cand.watch, str(reason)))
+            continue
+        for hit in resp.get("hits", {}).get("hits", []):
+            hl = [clean_fragment(f) for f in (hit.get("highlight") or {}).get("text", [])]
+            matches.append(Match(cand.watch, hit["_id"], hit.get("_source") or {}, hl))
+    return matches, errors

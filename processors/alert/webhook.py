@@ -1,0 +1,135 @@
+"""Webhook delivery off the stage's critical path: a small thread pool POSTs each alert with a timeout
+and bounded retries with exponential backoff, then records the outcome through a callback (the stage
+writes it to policy-alerts). A slow or failing endpoint costs a worker thread, never the stage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "policywatch-alerts/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    alert_id: str
+    delivered: bool
+    attempts: int
+    status: int | None
+    error: str | None
+    elapsed_s: float
+
+
+Recorder = Callable[[DeliveryResult], None]
+
+
+def post_with_retries(
+    client: httpx.Client,
+    url: str,
+    body: dict[str, Any],
+    *,
+    alert_id: str,
+    attempts: int = 3,
+    backoff_s: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryResult:
+    """POST `body` as JSON; retry on connection errors, timeouts, 429 and 5xx; 4xx other than 429 is final."""
+    start = time.monotonic()
+    status: int | None = None
+    error: str | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            resp = client.post(url, json=body, headers={"User-Agent": USER_AGENT,
+                                                        "X-Policywatch-Alert": alert_id})
+            status = resp.status_code
+            if 200 <= status < 300:
+                return DeliveryResult(alert_id, True, attempt, status, None, time.monotonic() - start)
+            error = f"HTTP {status}"
+            if 400 <= status < 500 and status != 429:
+                return DeliveryResult(alert_id, False, attempt, status, error, time.monotonic() - start)
+        except httpx.TimeoutException as exc:
+            error = f"timeout: {type(exc).__name__}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        if attempt < attempts:
+            sleep(backoff_s * (2 ** (attempt - 1)))
+    return DeliveryResult(alert_id, False, attempts, status, error, time.monotonic() - start)
+
+
+class WebhookDeliverer:
+    """Delivers in the background; `submit` never blocks on the network."""
+
+    def __init__(
+        self,
+        record: Recorder,
+        *,
+        timeout_s: float = 5.0,
+        attempts: int = 3,
+        backoff_s: float = 0.5,
+        workers: int = 4,
+        max_pending: int = 10_000,
+    ) -> None:
+        self._record = record
+        self._attempts = attempts
+        self._backoff_s = backoff_s
+        self._max_pending = max_pending
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self._pending = 0
+        self._lock = threading.Lock()
+        self.delivered = 0
+        self.failed = 0
+        self.dropped = 0
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def submit(self, url: str, body: dict[str, Any], alert_id: str) -> Future[DeliveryResult] | None:
+        with self._lock:
+            if self._pending >= self._max_pending:
+                # Left as delivery=pending in policy-alerts; the stage's sweep retries it later.
+                self.dropped += 1
+                logger.warning("webhook queue full (%d); alert %s left pending", self._pending, alert_id)
+                return None
+            self._pending += 1
+        return self._pool.submit(self._deliver, url, body, alert_id)
+
+    def _deliver(self, url: str, body: dict[str, Any], alert_id: str) -> DeliveryResult:
+        try:
+            result = post_with_retries(self._client, url, body, alert_id=alert_id, attempts=self._attempts,
+                                       backoff_s=self._backoff_s)
+            if result.delivered:
+                self.delivered += 1
+            else:
+                self.failed += 1
+                logger.warning("webhook for alert %s failed after %d attempts: %s", alert_id,
+                               result.attempts, result.error)
+            try:
+                self._record(result)
+            except Exception:  # recording must not kill the worker; the alert stays pending and is swept
+                logger.exception("could not record the delivery of alert %s", alert_id)
+            return result
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    def drain(self, timeout_s: float = 30.0) -> bool:
+        """Wait until nothing is pending (tests, shutdown); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._pending
+
+    def close(self, *, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        self._client.close()
