@@ -3,12 +3,13 @@
 from schemas.alert import Alert, DeadLetter
 from schemas.base import SCHEMA_VERSION, TraceStep, sha256_hex, trace_step
 from schemas.cleaned import CleanedDocument
-from schemas.extracted import Entity, Extraction, ExtractedDocument, Indicator, OutlineItem, Region
+from schemas.extracted import Entity, ExtractedDocument, Extraction, Indicator, OutlineItem, Region
 from schemas.raw import Attachment, RawDocument
 from schemas.topics import ALERTS_TOPIC, ALL_TOPICS, CLEANED_TOPIC, DLQ_TOPIC, EXTRACTED_TOPIC, RAW_TOPIC
 
 __all__ = [
     "ALERTS_TOPIC", "ALL_TOPICS", "CLEANED_TOPIC", "DLQ_TOPIC", "EXTRACTED_TOPIC", "RAW_TOPIC",
     "SCHEMA_VERSION", "Alert", "Attachment", "CleanedDocument", "DeadLetter", "Entity", "ExtractedDocument",
-    "Extraction", "Indicator", "OutlineItem", "RawDocument", "Region", "TraceStep", "sha256_hex", "trace_step",
+    "Extraction", "Indicator", "OutlineItem", "RawDocument", "Region", "TraceStep", "sha256_hex",
+    "trace_step",
 ]

@@ -34,5 +34,6 @@ class DeadLetter(Contract):
     partition: int
     offset: int
     key: str | None = None
-    original: CompressedBytes  # the message value exactly as consumed
+    original: CompressedBytes  # the message value exactly as consumed (the first 8 MiB of a bigger one)
+    original_size: int | None = None  # length of the consumed value in bytes
     failed_at: AwareDatetime = Field(default_factory=utcnow)

@@ -1,0 +1,35 @@
+"""Word segmentation shared by the index side (`text_seg`) and the query side: jieba plus the domain dictionary.
+
+One function, one dictionary: a query matches `text_seg` only when it is cut exactly like the text.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_DOMAIN_DICT = Path(__file__).resolve().parents[1] / "processors" / "extraction" / "vocab" / "domain.dict"
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    if _DOMAIN_DICT.exists():
+        tokenizer.load_userdict(str(_DOMAIN_DICT))
+    return tokenizer
+
+
+def segment_words(text: str) -> list[str]:
+    """jieba words of ``text`` (accurate mode, HMM for unknown words), blanks dropped."""
+    return [w for w in _tokenizer().lcut(text) if w.strip()]
+
+
+def segmented(text: str) -> str:
+    """The words joined by single spaces: the value of a ``*_seg`` field (whitespace analyzer)."""
+    return " ".join(segment_words(text))

@@ -1,0 +1,52 @@
+"""Structured logs (structlog) and Prometheus metrics shared by every stage process."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+PROCESSED = Counter("policywatch_stage_processed_total", "Input messages handled (outputs acked)", ["stage"])
+FAILED = Counter("policywatch_stage_failed_total", "Failed attempts at a message", ["stage"])
+DEAD_LETTERED = Counter("policywatch_stage_dead_lettered_total", "Messages sent to the DLQ", ["stage"])
+SKIPPED = Counter("policywatch_stage_skipped_total", "Messages deliberately dropped", ["stage"])
+TRANSIENT = Counter("policywatch_stage_transient_errors_total", "Retries after service errors", ["stage"])
+BATCH_SECONDS = Histogram("policywatch_stage_batch_seconds", "Wall time per batch, poll to commit", ["stage"])
+LATENCY = Histogram(
+    "policywatch_stage_latency_seconds", "Input message append time to outputs acked", ["stage"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300),
+)
+LAG = Gauge("policywatch_stage_lag", "Messages behind the end of the input partition", ["stage", "partition"])
+
+_configured = False
+
+
+def configure_logging(level: int = logging.INFO, *, json: bool | None = None) -> None:
+    """JSON lines when not on a terminal (services, CI), readable key=value on a terminal."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    json = (not sys.stderr.isatty()) if json is None else json
+    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if json
+                else structlog.dev.ConsoleRenderer())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr)
+
+
+def serve_metrics(port: int | None) -> None:
+    if port:
+        start_http_server(port)
