@@ -1,0 +1,51 @@
+# policywatch — developer entry points. Prerequisites: Python 3.11, Java 17+, Maven (see README).
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install test lint demo stack-up stack-down compose-plugin clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes (the stamp is newer otherwise).
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11 (or make PYTHON=/path/to/python3.11)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# The tests start the local stack when none is running (and stop it again at the end).
+test: install
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+
+demo: install
+	$(BIN)/policywatch stack up
+	$(BIN)/policywatch init
+	$(BIN)/policywatch stack status
+
+stack-up: install
+	$(BIN)/policywatch stack up
+
+stack-down: install
+	$(BIN)/policywatch stack down
+
+# `docker compose` for a docker client that lacks the plugin: built from the Go module (needs Go).
+COMPOSE_VERSION ?= v2.40.3
+compose-plugin:
+	@docker compose version >/dev/null 2>&1 && { docker compose version; exit 0; } || true; \
+	command -v go >/dev/null || { echo "error: Go is needed to build the compose plugin (or install docker-compose-plugin)"; exit 1; }; \
+	set -e; dir=$$(go mod download -json github.com/docker/compose/v2@$(COMPOSE_VERSION) | $(PYTHON) -c 'import json,sys;print(json.load(sys.stdin)["Dir"])'); \
+	tmp=$$(mktemp -d); cp -r "$$dir"/. "$$tmp"; chmod -R u+w "$$tmp"; \
+	mkdir -p $$HOME/.docker/cli-plugins; \
+	(cd "$$tmp" && go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$(COMPOSE_VERSION)" -o $$HOME/.docker/cli-plugins/docker-compose ./cmd); \
+	rm -rf "$$tmp"; docker compose version
+
+clean:
+	rm -rf .pytest_cache .ruff_cache build dist *.egg-info

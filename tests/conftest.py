@@ -1,0 +1,94 @@
+"""Shared fixtures. Integration tests (marker `integration`) get a real Kafka and Elasticsearch:
+
+- `stack` (session): makes sure both answer on the configured addresses. If they already do (a developer's
+  `policywatch stack up`, or POLICYWATCH_KAFKA_BOOTSTRAP/POLICYWATCH_ES_URL pointing at a cluster) they are
+  used as they are; otherwise the local stack is started and, at the end of the session, stopped again.
+- `settings`, `kafka_settings` (the Settings to build clients from), `es` (a client), `kafka_admin`,
+  `unique_name` (a factory for per-test topic/index names: tests never share data).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from policywatch.settings import Settings, get_settings
+
+
+def _services_answer(settings: Settings) -> bool:
+    import httpx
+
+    from policywatch.kafka_client import make_admin
+
+    try:
+        r = httpx.get(f"{settings.elasticsearch_url.split(',')[0]}/_cluster/health", timeout=3)
+        if r.json().get("status") not in ("yellow", "green"):
+            return False
+    except Exception:
+        return False
+    try:
+        admin = make_admin(settings, request_timeout_ms=5000)
+        admin.list_topics()
+        admin.close()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings):
+    """A running Kafka + Elasticsearch for the session; stopped at the end only if this fixture started it."""
+    from policywatch import stack as local_stack
+
+    if _services_answer(settings):
+        yield settings
+        return
+    if not settings.uses_local_stack:
+        pytest.fail(
+            f"Kafka ({settings.kafka_servers}) or Elasticsearch ({settings.elasticsearch_url}) "
+            "configured by POLICYWATCH_* do not answer"
+        )
+    local_stack.up(settings, timeout=240)
+    try:
+        yield settings
+    finally:
+        local_stack.down(settings)
+
+
+@pytest.fixture(scope="session")
+def kafka_settings(stack: Settings) -> Settings:
+    return stack
+
+
+@pytest.fixture(scope="session")
+def es(stack: Settings):
+    from policywatch.es_client import make_es
+
+    client = make_es(stack)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(stack: Settings):
+    from policywatch.kafka_client import make_admin
+
+    admin = make_admin(stack)
+    yield admin
+    admin.close()
+
+
+@pytest.fixture
+def unique_name():
+    """unique_name("orders") -> "pwtest-orders-3f2a9c1b": lower-case, valid as a topic and an index name."""
+
+    def make(prefix: str = "t") -> str:
+        return f"pwtest-{prefix}-{uuid.uuid4().hex[:8]}"
+
+    return make
