@@ -32,4 +32,8 @@ def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True
             ensure_indices(es, settings, report)
         finally:
             es.close()
+    if elasticsearch and settings.kibana_url:
+        from policywatch.search.kibana import install_kibana
+
+        install_kibana(settings, report)  # saved objects from kibana/, the rule enabled
     return report
