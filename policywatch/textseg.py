@@ -1,4 +1,4 @@
-"""Word segmentation shared by the index side (`text_seg`) and the query side: jieba plus the domain dictionary.
+"""Word segmentation shared by the index side (`text_seg`) and the query side: jieba + the domain dictionary.
 
 One function, one dictionary: a query matches `text_seg` only when it is cut exactly like the text.
 """
@@ -6,11 +6,13 @@ One function, one dictionary: a query matches `text_seg` only when it is cut exa
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+_PUNCT_ONLY = re.compile(r"[\W_]+")
 _DOMAIN_DICT = Path(__file__).resolve().parents[1] / "processors" / "extraction" / "vocab" / "domain.dict"
 
 
@@ -31,5 +33,5 @@ def segment_words(text: str) -> list[str]:
 
 
 def segmented(text: str) -> str:
-    """The words joined by single spaces: the value of a ``*_seg`` field (whitespace analyzer)."""
-    return " ".join(segment_words(text))
+    """The words joined by single spaces, punctuation dropped: the value of a ``*_seg`` field."""
+    return " ".join(w for w in segment_words(text) if not _PUNCT_ONLY.fullmatch(w))

@@ -169,7 +169,9 @@ class Runner:
             while not self._stop.is_set():
                 messages = self._poll()
                 if not messages:
-                    if cfg.until_idle and time.monotonic() - idle_since >= cfg.idle_s and self._caught_up():
+                    idle = time.monotonic() - idle_since
+                    done = self._caught_up() or idle >= 10 * cfg.idle_s
+                    if cfg.until_idle and idle >= cfg.idle_s and done:
                         self.log.info("idle", processed=self.stats.processed)
                         break
                     continue
@@ -331,7 +333,7 @@ class Runner:
 
     def _caught_up(self) -> bool:
         if not self.consumer.assignment():
-            return True
+            return False  # not in the group yet (a join takes seconds): nothing says we are done
         return all(lag == 0 for lag in self._lags().values())
 
 
