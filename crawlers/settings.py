@@ -1,0 +1,58 @@
+"""Scrapy settings shared by every source; per-source values (concurrency, delay) are applied by
+`crawlers.run` from sources.yaml."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawlers.sources import Source
+
+BOT_NAME = "policywatch"
+USER_AGENT = "Mozilla/5.0 (compatible; policywatch/0.1; government publication monitor)"
+
+BASE_SETTINGS: dict[str, Any] = {
+    "BOT_NAME": BOT_NAME,
+    "USER_AGENT": USER_AGENT,
+    # robots.txt is fetched and applied by the spider itself: a 412 or challenge on robots.txt means
+    # blocked, not "allowed", which Scrapy's RobotsTxtMiddleware cannot express.
+    "ROBOTSTXT_OBEY": False,
+    "COOKIES_ENABLED": True,
+    "RETRY_ENABLED": True,
+    "RETRY_TIMES": 2,
+    "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
+    "DOWNLOAD_TIMEOUT": 30,
+    "REDIRECT_MAX_TIMES": 5,
+    "DOWNLOAD_WARNSIZE": 0,
+    "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "WARNING",
+    "DOWNLOADER_MIDDLEWARES": {
+        "crawlers.middlewares.SourcePolicyMiddleware": 50,
+        "crawlers.middlewares.BlockDetectionMiddleware": 650,
+    },
+    "ITEM_PIPELINES": {
+        "crawlers.pipelines.NewOnlyPipeline": 100,
+        "crawlers.pipelines.PublishPipeline": 300,
+    },
+}
+
+
+def settings_for(source: Source, *, polite: bool = True) -> dict[str, Any]:
+    """Per-source crawler settings. `polite=False` (tests, bench) drops delays and AutoThrottle."""
+    if polite:
+        return {
+            "AUTOTHROTTLE_ENABLED": True,
+            "AUTOTHROTTLE_START_DELAY": max(source.delay_s, 0.5),
+            "AUTOTHROTTLE_MAX_DELAY": 60.0,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(source.concurrency),
+            "DOWNLOAD_DELAY": source.delay_s,
+            "CONCURRENT_REQUESTS": max(source.concurrency, 2),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
+            "DOWNLOAD_MAXSIZE": max(source.max_page_bytes, source.max_attachment_bytes),
+        }
+    return {
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "CONCURRENT_REQUESTS": 32,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+        "DOWNLOAD_MAXSIZE": max(source.max_page_bytes, source.max_attachment_bytes),
+    }
