@@ -21,16 +21,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from policywatch.errors import ServiceUnavailable
 from policywatch.watches import WATCHES_INDEX, Watch, WatchStore
 from processors.alert.matcher import BatchDoc, Candidate, Match, candidates, msearch_lines, parse_msearch
 from processors.alert.webhook import DeliveryResult, WebhookDeliverer
-from schemas import Alert, ExtractedDocument
+from schemas import ALERTS_TOPIC, EXTRACTED_TOPIC, Alert, ExtractedDocument
 
 logger = logging.getLogger(__name__)
 
 DOCS_ALIAS = "policy-docs"
 ALERTS_INDEX = "policy-alerts"
 STAGE = "alert"
+
+
+
+class AlertStoreError(Exception):
+    """policy-alerts refused alerts (not a conflict): the batch is retried."""
+
 
 Publisher = Callable[[Sequence[Alert]], None]  # produce and flush; raises when not acknowledged
 
@@ -202,7 +209,7 @@ class AlertStage:
                 failures.append(f"{res.get('_id')}: {res.get('error')}")
         if failures:
             # Transient or mapping trouble: fail the batch so the runner retries it; created ones stay.
-            raise RuntimeError(f"policy-alerts refused {len(failures)} alerts: {failures[0]}")
+            raise AlertStoreError(f"policy-alerts refused {len(failures)} alerts: {failures[0]}")
         now = time.time()
         by_id = {m.alert_id: m for m in fresh}
         for alert in alerts:
@@ -254,3 +261,100 @@ class AlertStage:
     def close(self) -> None:
         self.deliverer.drain(timeout_s=self.config.webhook_timeout_s * self.config.webhook_attempts + 5)
         self.deliverer.close()
+
+
+# --- wiring: a processors.runner Stage, Kafka publishing ------------------------------------------
+
+
+class KafkaAlertPublisher:
+    """Produces Alerts to policy.alerts.v1 keyed by alert_id and waits until every send is acknowledged."""
+
+    def __init__(self, producer: Any, topic: str = ALERTS_TOPIC, ack_timeout_s: float = 60.0) -> None:
+        self.producer = producer
+        self.topic = topic
+        self.ack_timeout_s = ack_timeout_s
+
+    def __call__(self, alerts: Sequence[Alert]) -> None:
+        futures = [self.producer.send(self.topic, key=a.alert_id.encode(), value=a.model_dump_json().encode())
+                   for a in alerts]
+        self.producer.flush(timeout=self.ack_timeout_s)
+        for f in futures:
+            try:
+                f.get(timeout=self.ack_timeout_s)
+            except Exception as exc:
+                raise ServiceUnavailable(f"policy.alerts.v1 did not acknowledge an alert: {exc}") from exc
+
+    def close(self) -> None:
+        self.producer.close(timeout=10)
+
+
+class AlertRunnerStage:
+    """The alert stage as a `processors.runner` Stage on policy.extracted.v1 (its own consumer group).
+
+    It writes its own outputs (policy.alerts.v1 and policy-alerts) inside `handle`, before the runner
+    commits the input offsets, so it returns no Kafka outputs of its own."""
+
+    name = STAGE
+
+    def __init__(self, alert_stage: AlertStage, *, input_topic: str = EXTRACTED_TOPIC) -> None:
+        self.alert_stage = alert_stage
+        self.input_topic = input_topic
+        self.last_report: BatchReport | None = None
+
+    def handle(self, messages: Sequence[Any]) -> list[Any]:
+        from policywatch.errors import SkipMessage
+
+        results: list[Any] = [[] for _ in messages]
+        docs: list[tuple[int, ExtractedDocument]] = []
+        for i, message in enumerate(messages):
+            try:
+                docs.append((i, ExtractedDocument.model_validate_json(message.value)))
+            except Exception as exc:  # not an ExtractedDocument: the runner dead-letters it
+                results[i] = exc
+        if not docs:
+            return results
+        try:
+            report = self.alert_stage.handle_batch([d for _, d in docs])
+        except ServiceUnavailable:
+            raise
+        except Exception as exc:
+            from processors.runner import is_transient
+
+            if is_transient(exc) or isinstance(exc, AlertStoreError):
+                raise ServiceUnavailable(f"alert stage: {exc}") from exc
+            raise
+        self.last_report = report
+        missing = set(report.missing)
+        for i, doc in docs:
+            if doc.doc_id in missing:
+                results[i] = SkipMessage(f"{doc.doc_id} not searchable in policy-docs; no watch ran on it")
+        if report.new_alerts or report.watch_errors:
+            logger.info("alert: %d docs, %d searches, %d matches, %d new alerts, %d webhooks in %.2f s",
+                        report.docs, report.searches, report.matches, report.new_alerts, report.webhooks,
+                        report.seconds)
+        return results
+
+
+def build_alert_stage(
+    *,
+    settings: Any = None,
+    es: Any = None,
+    producer: Any = None,
+    config: StageConfig | None = None,
+    input_topic: str = EXTRACTED_TOPIC,
+    alerts_topic: str = ALERTS_TOPIC,
+) -> AlertRunnerStage:
+    """The runner stage wired to Elasticsearch and Kafka from the project's settings."""
+    if es is None:
+        from policywatch.es_client import make_es
+
+        es = make_es(settings)
+    if producer is None:
+        from policywatch.kafka_client import make_producer
+
+        producer = make_producer(settings)
+    stage = AlertStage(es, KafkaAlertPublisher(producer, alerts_topic), config)
+    swept = stage.sweep_pending()
+    if swept:
+        logger.info("alert: %d webhooks left pending by an earlier run resubmitted", swept)
+    return AlertRunnerStage(stage, input_topic=input_topic)
