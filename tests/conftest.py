@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -41,24 +43,61 @@ def settings() -> Settings:
     return get_settings()
 
 
+def _leases(settings: Settings):
+    return settings.state_dir / "test-leases"
+
+
+def _take_lease(settings: Settings) -> Path:
+    d = _leases(settings)
+    d.mkdir(parents=True, exist_ok=True)
+    lease = d / str(os.getpid())
+    lease.touch()
+    return lease
+
+
+def _other_live_leases(settings: Settings, mine: Path) -> list[Path]:
+    from policywatch.stack.procs import pid_alive
+
+    live = []
+    for lease in _leases(settings).glob("*"):
+        if lease == mine or not lease.name.isdigit():
+            continue
+        if pid_alive(int(lease.name)):
+            live.append(lease)
+        else:
+            lease.unlink(missing_ok=True)
+    return live
+
+
 @pytest.fixture(scope="session")
 def stack(settings: Settings):
-    """A running Kafka + Elasticsearch for the session; stopped at the end only if this fixture started it."""
+    """A running Kafka + Elasticsearch for the session.
+
+    Uses services that already answer; otherwise starts the local stack. A stack started by a test session
+    is stopped by the last test session of the same home that uses it (sessions hold lease files), so
+    parallel sessions never pull the stack from under each other; a developer's own stack is never stopped.
+    """
     from policywatch import stack as local_stack
 
-    if _services_answer(settings):
-        yield settings
-        return
-    if not settings.uses_local_stack:
-        pytest.fail(
-            f"Kafka ({settings.kafka_servers}) or Elasticsearch ({settings.elasticsearch_url}) "
-            "configured by POLICYWATCH_* do not answer"
-        )
-    local_stack.up(settings, timeout=240)
+    lease = _take_lease(settings) if settings.uses_local_stack else None
+    started_marker = settings.state_dir / "started-by-tests"
     try:
+        if not _services_answer(settings):
+            if not settings.uses_local_stack:
+                pytest.fail(
+                    f"Kafka ({settings.kafka_servers}) or Elasticsearch ({settings.elasticsearch_url}) "
+                    "configured by POLICYWATCH_* do not answer"
+                )
+            local_stack.up(settings, timeout=240)
+            started_marker.touch()
         yield settings
     finally:
-        local_stack.down(settings)
+        if lease is not None:
+            others = _other_live_leases(settings, lease)
+            lease.unlink(missing_ok=True)
+            if not others and started_marker.exists():
+                local_stack.down(settings)
+                started_marker.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
