@@ -32,9 +32,12 @@ CRAWL_STATUS_MAPPING: dict[str, Any] = {
         "content_sha256": {"type": "keyword"},
         "outcome": {"type": "keyword"},  # new | changed | unchanged | failed | blocked
         "http_status": {"type": "integer"},
-        "last_fetch": {"type": "date"},
-        "first_seen": {"type": "date"},
-        "last_changed": {"type": "date"},
+        "content_type": {"type": "keyword"},
+        "discovered_from": {"type": "keyword", "ignore_above": 1024},
+        "fetch_count": {"type": "integer"},
+        "last_fetched_at": {"type": "date"},
+        "first_seen_at": {"type": "date"},
+        "last_changed_at": {"type": "date"},
         "run_id": {"type": "keyword"},
         "started_at": {"type": "date"},
         "finished_at": {"type": "date"},
@@ -71,9 +74,12 @@ class PageStatus:
     last_modified: str | None = None
     outcome: str = "new"
     http_status: int | None = None
-    last_fetch: str | None = None
-    first_seen: str | None = None
-    last_changed: str | None = None
+    content_type: str | None = None
+    discovered_from: str | None = None
+    fetch_count: int = 0
+    last_fetched_at: str | None = None
+    first_seen_at: str | None = None
+    last_changed_at: str | None = None
 
 
 class StatusStore(Protocol):
@@ -133,20 +139,33 @@ class FileStatusStore(MemoryStatusStore):
 def ensure_crawl_status_index(
     es: Any, *, index: str = CRAWL_STATUS_INDEX, shards: int = 1, replicas: int = 0
 ) -> bool:
-    """Create the crawl-status index with its mapping if missing. Returns True when it was created.
+    """Create the crawl-status index if missing (the crawler calls this before its first write).
 
-    `policywatch init` calls this; the crawler also calls it before its first write.
+    `policywatch init` normally creates it: an alias over a versioned index from the template in
+    policywatch/provision. Without init, the same versioned index and alias are created here; with no
+    provision module, a plain index with CRAWL_STATUS_MAPPING. Returns True when it was created.
     """
     if es.indices.exists(index=index):
         return False
     from elasticsearch import BadRequestError
 
     try:
-        es.indices.create(
-            index=index,
-            settings={"number_of_shards": shards, "number_of_replicas": replicas},
-            mappings=CRAWL_STATUS_MAPPING,
-        )
+        try:
+            from policywatch.provision.elasticsearch import index_body, index_name
+            from policywatch.settings import get_settings
+
+            if index != CRAWL_STATUS_INDEX:
+                raise ImportError("custom index name: plain index")
+            body = index_body(CRAWL_STATUS_INDEX, get_settings())
+            es.indices.create(
+                index=index_name(CRAWL_STATUS_INDEX), aliases={index: {"is_write_index": True}}, **body
+            )
+        except ImportError:
+            es.indices.create(
+                index=index,
+                settings={"number_of_shards": shards, "number_of_replicas": replicas},
+                mappings=CRAWL_STATUS_MAPPING,
+            )
     except BadRequestError as exc:  # created meanwhile by another worker
         if "resource_already_exists_exception" not in str(exc):
             raise
@@ -187,7 +206,8 @@ class EsStatusStore:
             hits = resp["hits"]["hits"]
             for hit in hits:
                 src = hit["_source"]
-                out[src["doc_id"]] = PageStatus(**{f: src.get(f) for f in fields})
+                record = PageStatus(**{f: src[f] for f in fields if src.get(f) is not None})
+                out[record.doc_id] = record
             if len(hits) < 2000:
                 return out
             search_after = hits[-1]["sort"]

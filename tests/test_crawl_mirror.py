@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import zstandard
-
 from mirror.harness import load_expected, path_of, read_jsonl, run_crawl_process
 from mirror.server import MirrorServer
 
@@ -33,8 +32,15 @@ def first_run(mirror, tmp_path_factory):
     out, status = tmp / "out.jsonl", tmp / "status.json"
     mirror.clear_log()
     report = run_crawl_process(sources, sink=f"jsonl:{out}", status=f"file:{status}")
-    return {"tmp": tmp, "sources": sources, "out": out, "status": status, "report": report,
-            "docs": read_jsonl(out), "log": {k: mirror.requests(k) for k in "abcd"}}
+    return {
+        "tmp": tmp,
+        "sources": sources,
+        "out": out,
+        "status": status,
+        "report": report,
+        "docs": read_jsonl(out),
+        "log": {k: mirror.requests(k) for k in "abcd"},
+    }
 
 
 def _body(doc: dict) -> bytes:
@@ -139,7 +145,9 @@ def test_encodings_dates_and_numbers_in_hints(first_run):
 
 def test_second_run_emits_nothing_then_a_changed_page_is_reemitted(mirror, first_run):
     out2 = first_run["tmp"] / "out2.jsonl"
-    report = run_crawl_process(first_run["sources"], sink=f"jsonl:{out2}", status=f"file:{first_run['status']}")
+    report = run_crawl_process(
+        first_run["sources"], sink=f"jsonl:{out2}", status=f"file:{first_run['status']}"
+    )
     assert read_jsonl(out2) == []
     for source_id, expected in EXPECTED.items():
         counts = report[source_id]["counts"]
@@ -149,7 +157,9 @@ def test_second_run_emits_nothing_then_a_changed_page_is_reemitted(mirror, first
     mirror.set_changed(True)
     try:
         out3 = first_run["tmp"] / "out3.jsonl"
-        report = run_crawl_process(first_run["sources"], sink=f"jsonl:{out3}", status=f"file:{first_run['status']}")
+        report = run_crawl_process(
+            first_run["sources"], sink=f"jsonl:{out3}", status=f"file:{first_run['status']}"
+        )
     finally:
         mirror.set_changed(False)
     docs = read_jsonl(out3)

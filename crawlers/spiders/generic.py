@@ -313,9 +313,12 @@ class SourceSpider(scrapy.Spider):
             last_modified=last_modified,
             outcome="changed" if known else "new",
             http_status=response.status,
-            last_fetch=now,
-            first_seen=known.first_seen if known and known.first_seen else now,
-            last_changed=now,
+            content_type=content_type,
+            discovered_from=response.meta["list_url"],
+            fetch_count=(known.fetch_count or 0) + 1 if known else 1,
+            last_fetched_at=now,
+            first_seen_at=known.first_seen_at if known and known.first_seen_at else now,
+            last_changed_at=now,
         )
         fields = {
             "doc_id": doc_id,
@@ -340,9 +343,10 @@ class SourceSpider(scrapy.Spider):
         return b"<html" in body[:2048].lower() or b"<!doctype html" in body[:2048].lower()
 
     def _unchanged(self, known: PageStatus, now: str, http_status: int) -> None:
-        known.last_fetch = now
+        known.last_fetched_at = now
         known.outcome = "unchanged"
         known.http_status = http_status
+        known.fetch_count = (known.fetch_count or 0) + 1
         self.run.touched.append(known)
         self.run.count("unchanged")
 

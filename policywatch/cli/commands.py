@@ -6,3 +6,4 @@ from policywatch.cli import search  # noqa: F401,E402
 from policywatch.cli import watch  # noqa: F401,E402
 from policywatch.cli import init  # noqa: F401,E402
 from policywatch.cli import pipeline  # noqa: F401,E402
+from policywatch.cli import crawl  # noqa: F401,E402
