@@ -1,0 +1,88 @@
+"""crawl_sources: every 15 minutes, crawl the enabled sources of crawlers/sources.yaml that are due.
+
+One DAG with a frequent tick rather than one DAG per schedule: each source keeps its own cron
+`schedule` in sources.yaml, and the first task picks the sources whose schedule has ticked since
+their last crawl started (read from the crawlers' run records in policy-crawl-status). So a schedule
+change needs no DAG change, a missed tick (scheduler down) is made up once at the next run, and
+nothing is read at parse time. Schedules finer than the tick run at most once per tick.
+
+Trigger with conf {"sources": ["id", ...]} to crawl those now, or {"all": true} for every enabled source.
+Each crawl is one mapped task (named by its source id) running the same code as `policywatch crawl`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+TICK = "*/15 * * * *"
+
+
+@dag(
+    dag_id="crawl_sources",
+    schedule=TICK,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["policywatch", "crawl"],
+    params={
+        "sources": Param(
+            [], type="array", description="Source ids to crawl now, whatever their schedule."
+        ),
+        "all": Param(False, type="boolean", description="Crawl every enabled source now."),
+        "sources_file": Param(
+            None, type=["null", "string"], description="Another sources.yaml (tests)."
+        ),
+        "sink": Param("kafka", type="string", description="kafka | kafka:TOPIC | jsonl:PATH"),
+        "status": Param("es", type="string", description="es | es:INDEX | file:PATH"),
+    },
+    doc_md=__doc__,
+)
+def crawl_sources():
+    @task
+    def due_sources(params=None, data_interval_end=None) -> list[str]:
+        from policywatch.airflow_tasks import select_sources
+
+        return select_sources(
+            sources_file=params["sources_file"],
+            only=params["sources"],
+            all_enabled=params["all"],
+            now=data_interval_end,
+        )
+
+    @task(
+        retries=1,
+        retry_delay=timedelta(minutes=5),
+        execution_timeout=timedelta(hours=3),
+        max_active_tis_per_dagrun=4,
+        map_index_template="{{ source_id }}",
+    )
+    def crawl(source_id: str, params=None) -> dict:
+        from policywatch.airflow_tasks import SourceCrawlFailed, crawl_one
+
+        get_current_context()["source_id"] = source_id
+        try:
+            return crawl_one(
+                source_id,
+                sources_file=params["sources_file"],
+                sink=params["sink"],
+                status=params["status"],
+            )
+        except SourceCrawlFailed as exc:  # the site failed: retrying now would not help
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(str(exc)) from exc
+
+    @task(trigger_rule="all_done")
+    def summary(reports, selected) -> dict:
+        from policywatch.airflow_tasks import summarize_crawl
+
+        return summarize_crawl(list(reports) if reports is not None else [], list(selected or []))
+
+    selected = due_sources()
+    summary(crawl.expand(source_id=selected), selected)
+
+
+crawl_sources()

@@ -1,0 +1,156 @@
+"""What the Airflow DAGs in dags/ run: thin calls into the same functions the CLI uses.
+
+Every function takes and returns plain JSON values (they travel as XComs), builds its clients from
+`get_settings()` (the POLICYWATCH_* environment, the same names as everywhere else) and imports its
+heavy dependencies when called, so parsing a DAG file stays cheap. Nothing here imports Airflow.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from policywatch.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class SourceCrawlFailed(Exception):
+    """The crawl ran but the source failed (blocked, nothing listed, unacknowledged documents)."""
+
+
+# --- crawl_sources -------------------------------------------------------------------------------
+
+
+def select_sources(
+    *,
+    sources_file: str | None = None,
+    only: list[str] | None = None,
+    all_enabled: bool = False,
+    now: datetime | None = None,
+) -> list[str]:
+    """The ids to crawl in this run: `only` when given, every enabled source with `all_enabled`,
+    otherwise the enabled sources whose own schedule has ticked since their last crawl started."""
+    from crawlers.sources import load_sources
+    from policywatch.es_client import make_es
+    from policywatch.source_health import due_sources, last_started
+
+    sources = load_sources(sources_file)
+    if only:
+        return [s.id for s in sources.select(list(only))]
+    enabled = [s for s in sources.sources if s.enabled]
+    if all_enabled:
+        return [s.id for s in enabled]
+    es = make_es(get_settings())
+    try:
+        started = last_started(es, [s.id for s in enabled])
+    finally:
+        es.close()
+    due = due_sources(enabled, started, now or datetime.now(UTC))
+    logger.info("%d of %d enabled sources are due: %s", len(due), len(enabled), ", ".join(due) or "none")
+    return due
+
+
+def crawl_one(
+    source_id: str, *, sources_file: str | None = None, sink: str = "kafka", status: str = "es"
+) -> dict[str, Any]:
+    """Crawl one source in a fresh process (Scrapy's reactor runs once per process); return its report
+    (status, message, counts, emitted doc ids). Raise SourceCrawlFailed when the source failed."""
+    from crawlers.run import crawl
+
+    report = crawl([source_id], sources_path=sources_file, sink=sink, status=status, isolated=True)
+    result = report.sources[source_id].model_dump(mode="json", exclude={"refusals"})
+    counts = result["counts"]
+    logger.info(
+        "%s: %s listed=%d new=%d changed=%d failed=%d blocked=%d",
+        source_id,
+        result["status"],
+        counts["listed"],
+        counts["new"],
+        counts["changed"],
+        counts["failed"],
+        counts["blocked"],
+    )
+    if result["status"] != "ok":
+        raise SourceCrawlFailed(
+            f"{source_id}: {result['status']}: {result['message']} (counts {counts})"
+        )
+    return result
+
+
+def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | None) -> dict[str, Any]:
+    """Totals over the sources that succeeded, and which selected sources did not."""
+    reports = [r for r in (reports or []) if r]
+    totals: dict[str, int] = {}
+    for r in reports:
+        for name, n in r["counts"].items():
+            totals[name] = totals.get(name, 0) + int(n)
+    done = {r["source_id"] for r in reports}
+    failed = [sid for sid in (selected or []) if sid not in done]
+    summary = {"sources": len(selected or []), "ok": sorted(done), "failed": failed, "totals": totals}
+    logger.info("crawl summary: %s", summary)
+    return summary
+
+
+# --- replay_seeds --------------------------------------------------------------------------------
+
+
+def replay_seeds(*, seeds_dir: str | None = None) -> dict[str, Any]:
+    """Publish the seed reports to policy.raw.v1, as `policywatch replay` does."""
+    from processors import replay
+
+    result = replay.replay_seeds(
+        settings=get_settings(), **({"seeds_dir": seeds_dir} if seeds_dir else {})
+    )
+    return result if isinstance(result, dict) else {"result": str(result)}
+
+
+# --- reindex -------------------------------------------------------------------------------------
+
+
+def reindex_plan(*, alias: str = "policy-docs", topic: str | None = None) -> dict[str, Any]:
+    from processors.reindex import run_plan
+
+    return run_plan(get_settings(), alias=alias, topic=topic).as_dict()
+
+
+def reindex_build(plan: dict[str, Any], *, allow_shrink: bool = False) -> dict[str, Any]:
+    from processors.reindex import ReindexPlan, run_build
+
+    return run_build(get_settings(), ReindexPlan.from_dict(plan), allow_shrink=allow_shrink).as_dict()
+
+
+def reindex_swap(plan: dict[str, Any]) -> list[str]:
+    from processors.reindex import ReindexPlan, run_swap
+
+    return run_swap(get_settings(), ReindexPlan.from_dict(plan))
+
+
+def reindex_catch_up(plan: dict[str, Any], build: dict[str, Any]) -> int:
+    from processors.reindex import ReindexPlan, run_catch_up
+
+    return run_catch_up(get_settings(), ReindexPlan.from_dict(plan), build["positions"])
+
+
+# --- source_health -------------------------------------------------------------------------------
+
+
+def check_source_health(
+    *, sources_file: str | None = None, failed_runs: int = 3, default_cadence_days: float = 60
+) -> dict[str, Any]:
+    """Evaluate every source, write policy-source-health, return the flagged ones."""
+    from crawlers.sources import load_sources
+    from policywatch.source_health import check_health
+
+    sources = load_sources(sources_file).sources
+    reports = check_health(
+        get_settings(),
+        sources,
+        failed_runs=failed_runs,
+        default_cadence=timedelta(days=default_cadence_days),
+    )
+    return {
+        "checked": len(reports),
+        "flagged": {r.source_id: r.state for r in reports if r.flags},
+    }
