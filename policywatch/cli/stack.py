@@ -47,6 +47,8 @@ def up_cmd(
     settings = get_settings()
     t0 = time.monotonic()
     states = stack.up(settings, Console(stderr=True), timeout=timeout)
+    # Asked for by a person: test sessions that found it running must not stop it when they end.
+    (settings.state_dir / "started-by-tests").unlink(missing_ok=True)
     took = time.monotonic() - t0
     if as_json:
         typer.echo(json.dumps({"seconds": round(took, 1), "services": [h.as_dict() for h in states]}))
