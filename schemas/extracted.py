@@ -33,7 +33,7 @@ Metric = Literal[
 ]
 DocType = Literal["工作总结", "工作计划", "情况汇报", "实施方案", "计划执行情况", "政策文件", "新闻", "other"]
 Currency = Literal["CNY", "USD", "TWD"]
-GrowthBasis = Literal["yoy", "two_year_average", "percentage_points"]
+GrowthBasis = Literal["yoy", "two_year_average", "annual_average", "percentage_points"]
 Scope = Literal["actual", "forecast", "target", "completion_rate"]
 EntityKind = Literal["company", "project", "industry", "place", "zone"]
 

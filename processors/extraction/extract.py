@@ -1,0 +1,204 @@
+"""The public API: extract_text and extract_file."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from processors.extraction.entities import find_entities
+from processors.extraction.facts import doc_type, find_zones, main_zone, report_period, report_year
+from processors.extraction.gazetteer import find_places, resolve_region
+from processors.extraction.indicators import Context, extract_indicators, to_indicators
+from processors.extraction.normalize import Normalized, normalize
+from processors.extraction.outline import find_headings, sections
+from schemas.extracted import Entity, Extraction, Indicator, OutlineItem, Region
+
+MIN_TEXT_CHARS = 10
+
+
+def extract_text(text: str, *, title: str | None = None) -> Extraction:
+    """Extract zone, region, document type, year, period, outline, entities and indicators from `text`.
+
+    Spans index into `text` exactly as passed. Never raises on content: an empty or unusable text gives
+    an empty Extraction whose `reason` says why.
+    """
+    if not isinstance(text, str):
+        return Extraction(reason=f"expected text, got {type(text).__name__}")
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        return Extraction(reason="empty text" if not text.strip() else "text too short to extract from")
+    try:
+        return _extract(text, title)
+    except Exception as exc:  # a stage must never die on one document
+        return Extraction(reason=f"extraction failed: {type(exc).__name__}: {exc}")
+
+
+def _extract(text: str, title: str | None) -> Extraction:
+    norm = normalize(text)
+    work = norm.text
+    title_n = normalize(title).text if title and title.strip() else None
+    headings = find_headings(work)
+    first_line = work.lstrip().split("\n", 1)[0][:120]
+    head = work[:300]
+    level1 = [h.title for h in headings if h.level == 1]
+
+    mentions = find_zones(work)
+    zone_head = (title_n or "") + "\n" + first_line
+    zone, zones = main_zone(work, mentions, zone_head)
+    dtype = doc_type(title_n, head, level1)
+    year = report_year(title_n, head, level1)
+
+    subjects = tuple(z for z in zones) + tuple({m.name for m in mentions if m.generic})
+    ctx = Context(doc_year=year, subjects=subjects, sections=sections(headings, len(work), level=1))
+    drafts = extract_indicators(work, ctx)
+    indicators = [
+        _written_label(norm, i, d) for i, d in zip(to_indicators(drafts, norm.span), drafts, strict=True)
+    ]
+    period = report_period(dtype, [d.period for d in drafts if d.scope == "actual"])
+
+    places = find_places(work)
+    strong = "\n".join([title_n or "", first_line, zone or ""])
+    province, city, county = resolve_region(work, places, strong)
+
+    outline = [
+        OutlineItem(
+            level=h.level,
+            marker=text[slice(*norm.span(h.start, h.start + len(h.marker)))],
+            title=_orig(norm, h.end - len(h.title), h.end),
+            span=norm.span(h.start, h.end),
+        )
+        for h in headings
+    ]
+    entities = _entities(norm, mentions, places)
+    topics = [name for name, _ in Counter(e.name for e in entities if e.kind == "industry").most_common()]
+    return Extraction(
+        zone=_zone_written(norm, zone, mentions),
+        zones=zones,
+        region=Region(province=province, city=city, county=county),
+        doc_type=dtype,
+        year=year,
+        period=period,
+        outline=outline,
+        entities=entities,
+        topics=topics,
+        indicators=indicators,
+        reason=None if (indicators or zone or outline) else "no zone, outline or indicator found",
+    )
+
+
+def _orig(norm: Normalized, start: int, end: int) -> str:
+    a, b = norm.span(start, end)
+    return norm.original[a:b]
+
+
+def _zone_written(norm: Normalized, zone: str | None, mentions) -> str | None:
+    if zone is None or not norm.is_converted:
+        return zone
+    for m in mentions:
+        if m.name == zone:
+            return _orig(norm, m.start, m.end)
+    return zone
+
+
+def _written_label(norm: Normalized, ind: Indicator, draft) -> Indicator:
+    """Report the label as written in the original text when it is one contiguous run there."""
+    label = draft.label
+    start = draft.start
+    if norm.text.startswith(label, start) and norm.is_converted:
+        written = _orig(norm, start, start + len(label))
+        if written != label:
+            return ind.model_copy(update={"label": written})
+    return ind
+
+
+def _entities(norm: Normalized, mentions, places) -> list[Entity]:
+    out: list[Entity] = []
+    seen: set[tuple[str, int]] = set()
+
+    def add(kind: str, start: int, end: int) -> None:
+        if (kind, start) in seen or end <= start:
+            return
+        seen.add((kind, start))
+        a, b = norm.span(start, end)
+        out.append(Entity(kind=kind, name=norm.original[a:b], span=(a, b)))
+
+    for f in find_entities(norm.text):
+        add(f.kind, f.start, f.end)
+    for m in mentions:
+        if not m.generic:
+            add("zone", m.start, m.end)
+    for start, end, _ in places:
+        add("place", start, end)
+    out.sort(key=lambda e: (e.span[0], e.kind))
+    return out
+
+
+# ---------------------------------------------------------------- files
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+
+
+def read_document(path: str | Path) -> tuple[str, str | None]:
+    """Text and title of a local txt, html, pdf or docx file. Raises OSError when it cannot be read,
+    ValueError when its content cannot be turned into text."""
+    p = Path(path)
+    data = p.read_bytes()
+    suffix = p.suffix.lower()
+    if suffix == ".pdf" or data[:5] == b"%PDF-":
+        return _pdf_text(p), None
+    if suffix == ".docx" or (data[:2] == b"PK" and suffix not in HTML_SUFFIXES | TEXT_SUFFIXES):
+        return _docx_text(p), None
+    decoded = _decode(data)
+    if suffix in HTML_SUFFIXES or re.match(r"\s*(<!doctype html|<html|<\?xml)", decoded[:200], re.I):
+        return _html_text(decoded)
+    return decoded, None
+
+
+def extract_file(path: str | Path) -> Extraction:
+    """Extract from a local file (txt, html, pdf, docx). A missing or unreadable file raises
+    FileNotFoundError/OSError; content that yields no text gives an empty Extraction with a reason."""
+    try:
+        text, title = read_document(path)
+    except (OSError, FileNotFoundError):
+        raise
+    except Exception as exc:
+        return Extraction(reason=f"could not read {Path(path).name}: {type(exc).__name__}: {exc}")
+    return extract_text(text, title=title)
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "utf-8"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ValueError("unknown text encoding")
+    return str(best)
+
+
+def _html_text(html: str) -> tuple[str, str | None]:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) or ""
+    meta = trafilatura.extract_metadata(html)
+    title = meta.title if meta is not None else None
+    return text, title
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return "\n".join((page.extract_text() or "") for page in reader.pages)
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    return "\n".join(par.text for par in document.paragraphs)

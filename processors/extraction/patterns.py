@@ -1,0 +1,45 @@
+"""Regular expressions shared by the rules (compiled once at import: they are small)."""
+
+from __future__ import annotations
+
+import re
+
+from processors.extraction.numbers import ARABIC, MASK
+
+NUM = rf"(?:{ARABIC}|{MASK})"
+CN_BIG = r"[零〇一二两三四五六七八九十百千]+(?=余?[万亿千])"
+
+VALUE = re.compile(
+    rf"(?P<pre>约|近|超过|超|突破|逾|多达|高达|达到|达)?"
+    rf"(?P<twd>新台币)?"
+    rf"(?P<num>{ARABIC}|{CN_BIG}|{MASK})"
+    r"(?P<yu1>余|多)?"
+    r"(?P<mult>万亿|亿|万|千)?"
+    r"(?P<yu2>余|多)?"
+    r"(?P<base>元|美元|新台币|家|个|项|户)(?!次|百分点|月|人|工作日|小时|年|平|亩|吨)"
+    r"(?P<twd2>新台币)?"
+    r"(?P<post>以上|左右|多)?"
+)
+GROWTH = re.compile(
+    r"(?P<basis>两年平均|年均|年平均|同比|比上年同期|比去年同期|较去年同期|较上年同期|比上年|较上年|比去年|较去年)?"
+    r"(?P<verb>增长|增加|提高|提升|上升|下降|减少|降低|回落|衰退|下滑|增速|增幅|降幅)"
+    r"(?:率)?(?:为|达到|达|了|分别为)?"
+    rf"(?P<pre>约|近|超过|超|逾)?(?P<num>{NUM})(?P<gu>%|个百分点|倍)(?P<post>以上|左右)?"
+)
+COMPLETION = re.compile(rf"完成(?:了)?(?:全年|年度|本年|年)?(?:目标)?(?:任务|计划)(?:的)?(?P<num>{NUM})%")
+COMPLETION_RATE = re.compile(rf"完成率(?:为|达到|达)?(?P<num>{NUM})%")
+PERCENT = re.compile(rf"(?:为|达到|达)?(?P<pre>约|近|超过|超)?(?P<num>{NUM})%(?P<post>以上|左右)?")
+
+# a period or year in topic position ("1-10月份，", "截至10月底，", "2023年，") frames its paragraph
+TOPIC_END = re.compile(r"[,，]")
+PERIOD = re.compile(
+    r"(?P<range>(?P<a>\d{1,2})\s*(?:-|至|~|—|–|到)\s*(?P<b>\d{1,2})\s*月份?)"
+    r"|(?P<upto>截至|截止)(?:\d{4}年)?(?P<m>\d{1,2})月(?:底|末)"
+    r"|(?P<named>上半年|下半年|前三季度|第一季度|一季度|第二季度|二季度|第三季度|三季度|第四季度|四季度|全年)"
+    r"|(?P<yearonly>(?<![\d\-—~至])(?:19|20)\d{2}年(?=[,，]))"
+)
+YEAR = re.compile(r"(?<![\d\-—~至/])((?:19|20)\d{2})(?:年|(?=全年|年度))")
+FORECAST = re.compile(r"预计|达产后|建成后|投产后|可实现|将实现|有望")
+TARGET = re.compile(r"力争|目标|计划|确保|预期|力求|争取(?:到|实现|达到)")
+TARGET_SECTION = re.compile(r"计划|目标|安排|思路|打算|任务|展望|要点")
+NOT_TARGET_SECTION = re.compile(r"执行情况|完成情况|主要工作|工作情况|基本情况|运行情况|存在")
