@@ -59,6 +59,8 @@ def classify_address(value: str) -> str | None:
         return None
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
+    if addr.is_unspecified:
+        return "reserved"
     if addr.is_loopback:
         return "loopback"
     if addr.is_link_local:
