@@ -7,3 +7,4 @@ from policywatch.cli import watch  # noqa: F401,E402
 from policywatch.cli import init  # noqa: F401,E402
 from policywatch.cli import pipeline  # noqa: F401,E402
 from policywatch.cli import crawl  # noqa: F401,E402
+from policywatch.cli import extract  # noqa: F401,E402

@@ -39,6 +39,8 @@ _DROP = {
     "f",
     "a",
 }
+_WINDOW_STOP = re.compile(r".*(?:[了以将对在把向从与和及的是]|并入|旗下|开始|建设|利用|发挥|审批)")
+_FUNCTION_CHARS = set("如与和及将对在把向以为从由等并")
 _ENUM_END = re.compile(
     r"等(?:\d+|[一二三四五六七八九十]+)?(?:个|家|多个|多家)?(?:重点|优质|重大|骨干|龙头|意向)?(?:在谈|在建|新建|续建|签约)?"
     r"(?P<what>项目|企业|公司|化工类项目|化工项目|意向化工项目)"
@@ -72,9 +74,15 @@ def _trim_left(text: str, start: int, end: int) -> tuple[int, str]:
         chunk = chunk[m.end() :]
     words = cut(chunk)
     i = 0
-    while i < len(words) - 1 and words[i][1] in _DROP and not re.fullmatch(r"[Xx*]+", words[i][0]):
-        start += len(words[i][0])
-        i += 1
+    while i < len(words) - 1:
+        word, tag = words[i]
+        # a one-character word is usually part of an unknown name (广日电梯 -> 广/日/电梯), unless it is a
+        # function word
+        if (tag in _DROP and len(word) >= 2) or word in _FUNCTION_CHARS:
+            start += len(word)
+            i += 1
+        else:
+            break
     return start, text[start:end]
 
 
@@ -117,6 +125,9 @@ def suffixed(text: str) -> list[Found]:
             stop = max(text.rfind(ch, left, m.start()) for ch in '，,。；;:：、\n()（）“”"')
             if stop >= left:
                 left = stop + 1
+            cut_at = _WINDOW_STOP.match(text, left, m.start())
+            if cut_at:
+                left = cut_at.end()
             start, name = _trim_left(text, left, m.end())
             if len(name) - (m.end() - m.start()) < 2 or re.search(r"\d", name):
                 continue

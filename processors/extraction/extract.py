@@ -102,13 +102,21 @@ def _zone_written(norm: Normalized, zone: str | None, mentions) -> str | None:
 
 def _written_label(norm: Normalized, ind: Indicator, draft) -> Indicator:
     """Report the label as written in the original text when it is one contiguous run there."""
+    if not norm.is_converted:
+        return ind
+    update: dict[str, str] = {}
     label = draft.label
     start = draft.start
-    if norm.text.startswith(label, start) and norm.is_converted:
-        written = _orig(norm, start, start + len(label))
+    if norm.text.startswith(label, start):
+        written = re.sub(r"\s+", "", _orig(norm, start, start + len(label)))
         if written != label:
-            return ind.model_copy(update={"label": written})
-    return ind
+            update["label"] = written
+    unit_span = draft.extra.get("unit_span")
+    if unit_span and ind.unit:
+        written = re.sub(r"\s+|余|餘|多", "", _orig(norm, *unit_span))
+        if written and written != ind.unit:
+            update["unit"] = written
+    return ind.model_copy(update=update) if update else ind
 
 
 def _entities(norm: Normalized, mentions, places) -> list[Entity]:

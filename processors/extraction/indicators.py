@@ -27,7 +27,7 @@ _LEAD_JUNK = re.compile(
     r"(?:19|20)\d{2}(?:年(?:度)?)?|\d{1,2}\s*(?:-|至|~)\s*\d{1,2}\s*月份?|截[至止](?:目前|\d{1,2}月(?:底|末))|"
     r"今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
     r"开发区|经开区|高新区|起步区|(?:\(直管区\))|预计|力争|确保|计划|争取|预期|将|要|年内|当年|累计|共计|合计|总计|共|"
-    r"完成|实现|达到|达(?!成)|推动|推进|加快|促进|新签约(?=项目)|的)+"
+    r"完成|实现|达到|达(?!成)|推动|推进|加快|促进|的)+"
 )
 _TRAIL_JUNK = re.compile(
     r"(?:较|比)(?:上年|去年|\d{4}年)(?:同期)?$|(?:\d+|\*+|[Xx]+)[笔个项件次]$"
@@ -408,6 +408,11 @@ def _value(
     unit_out = re.sub(r"^[\d.,]+|^[*Xx×]+|^[零〇一二两三四五六七八九十百千]+", "", unit_written)
     unit_out = re.sub(r"^(余|多)", "", unit_out)
     unit_out = re.sub(r"(以上|左右|多)$", "", unit_out).replace("余", "").replace("多", "")
+    u_start = m.start("mult") if m.group("mult") else m.start("base")
+    u_end = m.end("twd2") if m.group("twd2") else m.end("base")
+    unit_span = (
+        (u_start, u_end) if text[u_start:u_end].replace("余", "").replace("多", "") == unit_out else None
+    )
     if kind == "count":
         post = _post_noun_label(text, m.end(), seg_end)
         bare = re.sub(r"^(?:其中|如|另有|包括)", "", raw.strip(" \"'“”"))
@@ -440,6 +445,7 @@ def _value(
                         value_normalized=q.value_normalized,
                         redacted=q.redacted,
                         approx=approx,
+                        extra={"unit_span": unit_span},
                     )
                 )
             return True
@@ -478,6 +484,7 @@ def _value(
             ):
                 # 超过100亿元,达到113.2亿元: the exact value replaces the threshold
                 prev.value, prev.unit, prev.value_normalized = q.value, unit_out, q.value_normalized
+                prev.extra["unit_span"] = unit_span
                 prev.approx = approx
                 prev.end = mention.end
                 prev.segment = seg_idx
@@ -498,6 +505,7 @@ def _value(
             currency=currency,
             redacted=q.redacted,
             approx=approx,
+            extra={"unit_span": unit_span},
         )
     )
     return True
@@ -507,8 +515,8 @@ def _predicate_ok(predicate: str) -> bool:
     """What follows 'N个项目' must be a short verb phrase (顺利投产, 开工建设), not nouns (施工许可证)."""
     if not predicate:
         return True
-    if len(predicate) > 8:
-        return False
+    if len(predicate) > 8 or econ_pattern().search(predicate):
+        return False  # 7个省重点项目投资完成率…: the number counts the subject of another measure
     words = cut(predicate)
     first, last = words[0][1], words[-1][1]
     if first in ("d", "ad", "vd", "p"):

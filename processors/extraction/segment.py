@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from processors.extraction.vocab import VOCAB_DIR, industries
+from processors.extraction.vocab import VOCAB_DIR
 
 
 @lru_cache(maxsize=1)
@@ -17,8 +17,6 @@ def tokenizer():
     tk = jieba.Tokenizer()
     tk.initialize()
     tk.load_userdict(str(VOCAB_DIR / "domain.dict"))
-    for word in industries():
-        tk.add_word(word, freq=2000, tag="nz")
     pos = jieba.posseg.POSTokenizer(tk)
     return tk, pos
 

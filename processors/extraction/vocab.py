@@ -30,7 +30,7 @@ class MetricRule:
 @lru_cache(maxsize=1)
 def metric_rules() -> tuple[MetricRule, ...]:
     rules = []
-    for line in _lines("metrics.tsv"):
+    for line in _lines("metrics.txt"):
         parts = line.split("\t")
         metric, kinds, pattern = parts[0], parts[1], parts[2]
         veto = parts[3] if len(parts) > 3 and parts[3].strip() else None
@@ -67,7 +67,7 @@ def count_noun_pattern() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def zone_suffixes() -> tuple[tuple[str, str], ...]:
-    rows = [tuple(line.split("\t")[:2]) for line in _lines("zone_suffixes.tsv")]
+    rows = [tuple(line.split("\t")[:2]) for line in _lines("zone_suffixes.txt")]
     return tuple(sorted(rows, key=lambda r: len(r[0]), reverse=True))  # type: ignore[arg-type]
 
 
