@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import structlog
 from pydantic import ValidationError
 
-from policywatch.errors import ServiceUnavailable, SkipMessage
+from policywatch.errors import ProcessingError, ServiceUnavailable, SkipMessage
 from processors import observability as obs
 from schemas import DLQ_TOPIC, DeadLetter
 
@@ -75,6 +75,7 @@ class RunnerConfig:
     transient_backoff_max_s: float = 30.0
     until_idle: bool = False
     idle_s: float = 3.0  # --until-idle: stop after this long with nothing to read and no lag
+    unassigned_idle_s: float = 90.0  # --until-idle with no partitions assigned: give up after this long
     max_messages: int | None = None  # stop after this many (tests and benchmarks)
     dlq_topic: str = DLQ_TOPIC
     ack_timeout_s: float = 60.0
@@ -109,7 +110,8 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _is_unparseable(exc: BaseException) -> bool:
-    return isinstance(exc, ValidationError | json.JSONDecodeError | UnicodeDecodeError)
+    """Failures that another attempt cannot change: dead-letter at once."""
+    return isinstance(exc, ValidationError | json.JSONDecodeError | UnicodeDecodeError | ProcessingError)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -119,7 +121,8 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:2000]
 
 
-def dead_letter(stage: str, message: Message, exc: BaseException, attempts: int) -> Output:
+def dead_letter(stage: str, message: Message, exc: BaseException, attempts: int,
+                topic: str = DLQ_TOPIC) -> Output:
     original = message.value
     error = describe_error(exc)
     if len(original) > MAX_DLQ_ORIGINAL:
@@ -131,7 +134,7 @@ def dead_letter(stage: str, message: Message, exc: BaseException, attempts: int)
         original=original, original_size=len(message.value),
     )
     key = letter.key or f"{message.topic}:{message.partition}:{message.offset}"
-    return Output(DLQ_TOPIC, key, letter.model_dump_json().encode("utf-8"))
+    return Output(topic, key, letter.model_dump_json().encode("utf-8"))
 
 
 class Runner:
@@ -170,7 +173,8 @@ class Runner:
                 messages = self._poll()
                 if not messages:
                     idle = time.monotonic() - idle_since
-                    done = self._caught_up() or idle >= 10 * cfg.idle_s
+                    # Unassigned (joining, or waiting for a dead member's session to expire): wait longer.
+                    done = self._caught_up() or idle >= cfg.unassigned_idle_s
                     if cfg.until_idle and idle >= cfg.idle_s and done:
                         self.log.info("idle", processed=self.stats.processed)
                         break
@@ -224,7 +228,7 @@ class Runner:
                 if _is_unparseable(result) or n >= self.config.max_attempts:
                     self.log.warning("dead-lettered", topic=message.topic, partition=message.partition,
                                      offset=message.offset, attempts=n, error=describe_error(result))
-                    outputs.append(dead_letter(self.stage.name, message, result, n))
+                    outputs.append(dead_letter(self.stage.name, message, result, n, self.config.dlq_topic))
                     self.stats.dead_lettered += 1
                     obs.DEAD_LETTERED.labels(self.stage.name).inc()
                 else:

@@ -31,6 +31,16 @@ _CONTENT_TYPES = {
     "text": "text/plain",
 }
 MAX_TEXT_CHARS = 2_000_000
+MAX_PAGE_BYTES = 10 * 1024 * 1024  # an HTML or text page; attachments may be bigger
+_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
+
+
+def _check_page_bytes(body: bytes) -> None:
+    if len(body) > MAX_PAGE_BYTES:
+        raise ProcessingError(f"page of {len(body)} bytes is over the {MAX_PAGE_BYTES}-byte HTML/text limit")
+    head = body[:65536]
+    if head and sum(head.count(c) for c in _CONTROL) > 0.05 * len(head):
+        raise ProcessingError("binary content (control bytes) where an HTML or text page was expected")
 
 
 def _tidy(text: str) -> str:
@@ -46,6 +56,7 @@ def prepare(raw: RawDocument) -> CleanedDocument:
     published_source = "none"
     visible = ""
     if kind in ("html", "text"):
+        _check_page_bytes(raw.body)
         decoded, encoding = decode_bytes(raw.body, content_type=raw.content_type)
         if kind == "html":
             page = extract_html(decoded, url=raw.url)
