@@ -28,15 +28,14 @@ TICK = "*/15 * * * *"
     max_active_runs=1,
     tags=["policywatch", "crawl"],
     params={
-        "sources": Param(
-            [], type="array", description="Source ids to crawl now, whatever their schedule."
-        ),
+        "sources": Param([], type="array", description="Source ids to crawl now, whatever their schedule."),
         "all": Param(False, type="boolean", description="Crawl every enabled source now."),
-        "sources_file": Param(
-            None, type=["null", "string"], description="Another sources.yaml (tests)."
-        ),
+        "sources_file": Param(None, type=["null", "string"], description="Another sources.yaml (tests)."),
         "sink": Param("kafka", type="string", description="kafka | kafka:TOPIC | jsonl:PATH"),
         "status": Param("es", type="string", description="es | es:INDEX | file:PATH"),
+        "polite": Param(
+            True, type="boolean", description="Delays and AutoThrottle (false: local mirror only)."
+        ),
     },
     doc_md=__doc__,
 )

@@ -23,12 +23,8 @@ from airflow.sdk import Param, dag, task
     tags=["policywatch", "maintenance"],
     params={
         "alias": Param("policy-docs", type="string", description="The alias to rebuild."),
-        "topic": Param(
-            None, type=["null", "string"], description="Topic to replay (policy.extracted.v1)."
-        ),
-        "allow_shrink": Param(
-            False, type="boolean", description="Swap even if the new index is smaller."
-        ),
+        "topic": Param(None, type=["null", "string"], description="Topic to replay (policy.extracted.v1)."),
+        "allow_shrink": Param(False, type="boolean", description="Swap even if the new index is smaller."),
     },
     doc_md=__doc__,
 )

@@ -1,9 +1,17 @@
-"""replay_seeds: publish the seed reports in seeds/ to policy.raw.v1 (manual), like `policywatch replay`."""
+"""replay_seeds: publish the seed reports to policy.raw.v1 (manual), like `policywatch replay seeds/`.
+
+With conf {"process": true} it then runs clean, extract and index until their inputs are drained
+(`policywatch process all --until-idle`), for installations without the processor services.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pendulum
 from airflow.sdk import Param, dag, task
+
+SEEDS = str(Path(__file__).resolve().parents[1] / "seeds")  # compose mounts ./seeds beside ./dags
 
 
 @dag(
@@ -13,17 +21,32 @@ from airflow.sdk import Param, dag, task
     catchup=False,
     max_active_runs=1,
     tags=["policywatch", "replay"],
-    params={"seeds_dir": Param(None, type=["null", "string"], description="Another seeds directory.")},
+    params={
+        "paths": Param([SEEDS], type="array", description="Files or folders to replay."),
+        "topic": Param(None, type=["null", "string"], description="Topic (default policy.raw.v1)."),
+        "source_id": Param("replay", type="string", description="source_id of the raw documents."),
+        "process": Param(False, type="boolean", description="Then run the stages until idle."),
+    },
     doc_md=__doc__,
 )
 def replay_seeds():
     @task
     def replay(params=None) -> dict:
-        from policywatch.airflow_tasks import replay_seeds as run
+        from policywatch.airflow_tasks import replay_files
 
-        return run(seeds_dir=params["seeds_dir"])
+        return replay_files(list(params["paths"]), topic=params["topic"], source_id=params["source_id"])
 
-    replay()
+    @task
+    def process(replayed: dict, params=None) -> dict:
+        if not params["process"]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException("processing left to the processor services (conf process=false)")
+        from policywatch.airflow_tasks import process_until_idle
+
+        return process_until_idle()
+
+    process(replay())
 
 
 replay_seeds()

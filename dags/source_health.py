@@ -18,15 +18,11 @@ from airflow.sdk import Param, dag, task
     max_active_runs=1,
     tags=["policywatch", "monitoring"],
     params={
-        "failed_runs": Param(
-            3, type="integer", minimum=1, description="Flag after this many failed runs."
-        ),
+        "failed_runs": Param(3, type="integer", minimum=1, description="Flag after this many failed runs."),
         "default_cadence_days": Param(
             60, type="number", description="Quiet threshold with little history."
         ),
-        "sources_file": Param(
-            None, type=["null", "string"], description="Another sources.yaml (tests)."
-        ),
+        "sources_file": Param(None, type=["null", "string"], description="Another sources.yaml (tests)."),
     },
     doc_md=__doc__,
 )

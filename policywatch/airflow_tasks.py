@@ -53,13 +53,20 @@ def select_sources(
 
 
 def crawl_one(
-    source_id: str, *, sources_file: str | None = None, sink: str = "kafka", status: str = "es"
+    source_id: str,
+    *,
+    sources_file: str | None = None,
+    sink: str = "kafka",
+    status: str = "es",
+    polite: bool = True,
 ) -> dict[str, Any]:
     """Crawl one source in a fresh process (Scrapy's reactor runs once per process); return its report
     (status, message, counts, emitted doc ids). Raise SourceCrawlFailed when the source failed."""
     from crawlers.run import crawl
 
-    report = crawl([source_id], sources_path=sources_file, sink=sink, status=status, isolated=True)
+    report = crawl(
+        [source_id], sources_path=sources_file, sink=sink, status=status, polite=polite, isolated=True
+    )
     result = report.sources[source_id].model_dump(mode="json", exclude={"refusals"})
     counts = result["counts"]
     logger.info(
@@ -73,9 +80,7 @@ def crawl_one(
         counts["blocked"],
     )
     if result["status"] != "ok":
-        raise SourceCrawlFailed(
-            f"{source_id}: {result['status']}: {result['message']} (counts {counts})"
-        )
+        raise SourceCrawlFailed(f"{source_id}: {result['status']}: {result['message']} (counts {counts})")
     return result
 
 
@@ -96,14 +101,37 @@ def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | 
 # --- replay_seeds --------------------------------------------------------------------------------
 
 
-def replay_seeds(*, seeds_dir: str | None = None) -> dict[str, Any]:
-    """Publish the seed reports to policy.raw.v1, as `policywatch replay` does."""
-    from processors import replay
+def replay_files(
+    paths: list[str], *, topic: str | None = None, source_id: str = "replay"
+) -> dict[str, Any]:
+    """Publish local files (the seeds) to policy.raw.v1, as `policywatch replay` does."""
+    from processors.pipeline import replay
 
-    result = replay.replay_seeds(
-        settings=get_settings(), **({"seeds_dir": seeds_dir} if seeds_dir else {})
-    )
-    return result if isinstance(result, dict) else {"result": str(result)}
+    kwargs = {"topic": topic} if topic else {}
+    report = replay(paths, settings=get_settings(), source_id=source_id, **kwargs)
+    result = {
+        "files": report.files,
+        "sent": report.sent,
+        "bytes": report.bytes,
+        "skipped": report.skipped,
+    }
+    logger.info("replayed %s", result)
+    if report.skipped:
+        logger.warning("not replayed: %s", "; ".join(report.skipped))
+    return {**result, "doc_ids": report.doc_ids}
+
+
+def process_until_idle() -> dict[str, Any]:
+    """Run clean, extract and index until their inputs are drained, as `policywatch process all
+    --until-idle` does (for installations without long-running processor services)."""
+    from dataclasses import asdict
+
+    from processors.pipeline import process
+
+    return {
+        stage: asdict(stats)
+        for stage, stats in process("all", until_idle=True, settings=get_settings()).items()
+    }
 
 
 # --- reindex -------------------------------------------------------------------------------------

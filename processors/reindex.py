@@ -100,7 +100,9 @@ def alias_indices(es: Any, alias: str) -> tuple[list[str], str | None]:
     return sorted(holders), write
 
 
-def choose_target(alias: str, current: list[str], existing: list[str], template_version: int | None) -> str:
+def choose_target(
+    alias: str, current: list[str], existing: list[str], template_version: int | None
+) -> str:
     """`<alias>-v<template_version>` when it is newer than every index behind the alias; else a newer
     index left outside the alias by an earlier attempt (reused when empty, refused by `plan` when
     not); else the highest version + 1."""
@@ -350,22 +352,32 @@ def catch_up(
         writer.add(record.value)
     writer.flush()
     if writer.failed:
-        logger.error("reindex catch-up: %d documents rejected by %s", len(writer.failed), the_plan.target)
+        logger.error(
+            "reindex catch-up: %d documents rejected by %s", len(writer.failed), the_plan.target
+        )
     return writer.messages
 
 
 # --- wiring (CLI and Airflow) --------------------------------------------------------------------
 
 
+def docs_action(value: bytes) -> dict[str, Any]:
+    """A policy.extracted.v1 message -> its policy-docs action, built by the live index stage's code."""
+    from processors.index import docs_source, version_of
+    from schemas import ExtractedDocument
+
+    doc = ExtractedDocument.model_validate_json(value)
+    return {
+        "_id": doc.doc_id,
+        "_source": docs_source(doc),
+        "version": version_of(doc),
+        "version_type": "external",
+    }
+
+
 def default_converter() -> Converter:
-    """The live indexer's document builder, so a rebuilt index is identical to a live one."""
-    try:
-        from processors.index import reindex_action  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise ReindexError(
-            "processors.index.reindex_action (the ES sink's message -> bulk action function) is not available"
-        ) from exc
-    return reindex_action
+    """The converter for policy-docs: the same document the index stage writes."""
+    return docs_action
 
 
 def _consumer(settings: Any) -> Any:
