@@ -76,7 +76,7 @@ class Listing(_Model):
     kind: Literal["list", "hanweb", "rss", "sitemap", "search"] = "list"
     selectors: ListSelectors = Field(default_factory=ListSelectors)
     hanweb: HanwebListing | None = None
-    max_pages: int = Field(default=5, ge=1, le=200)
+    max_pages: int = Field(default=5, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _hanweb_needs_params(self) -> Listing:
