@@ -26,7 +26,8 @@ _LEAD_JUNK = re.compile(
     r"^(?:[\s\"'“”‘’]|其中|包括|另外|此外|同时|"
     r"(?:19|20)\d{2}(?:年(?:度)?)?|\d{1,2}\s*(?:-|至|~)\s*\d{1,2}\s*月份?|截[至止](?:目前|\d{1,2}月(?:底|末))|"
     r"今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
-    r"开发区|经开区|高新区|起步区|(?:\(直管区\))|预计|力争|确保|计划|争取|预期|将|要|年内|当年|累计|共计|合计|总计|共|"
+    r"开发区|经开区|高新区|起步区|(?:\(直管区\))|区内|区域内|辖区内|预计|力争|确保|计划|争取|预期|将|要|年内|当年|"
+    r"累计|共计|合计|总计|共有|共|"
     r"完成|实现|达到|达(?!成)|推动|推进|加快|促进|的)+"
 )
 _TRAIL_JUNK = re.compile(
@@ -144,7 +145,7 @@ def _clean_label(raw: str, subjects: tuple[str, ...]) -> tuple[str, int]:
     body = _TRAIL_JUNK.sub("", body)
     body = _TRAIL_JUNK.sub("", body)
     label = re.sub("[\"'“”‘’]", "", body.replace("\0", "")).strip()
-    if len(label) <= 1:
+    if len(label) == 1:
         # a sub-item named only by its verb (其中…已完成**项): keep the words as written
         label = re.sub("[\"'“”‘’\0]", "", raw).strip()
         label = re.sub(r"^(?:其中|包括)", "", label)
@@ -176,6 +177,8 @@ def _growth_of(m: re.Match[str]) -> tuple[float | None, str, bool]:
         if unit == "倍":
             num = num * 100
         if verb in ("下降", "减少", "降低", "回落", "衰退", "下滑", "降幅"):
+            num = -num
+        if m.group("sign"):
             num = -num
         num = round(num, 4)
     if unit == "个百分点":
@@ -303,6 +306,7 @@ def _sentence(text, s0, s1, para_start, sent_id, subjects, ctx, drafts) -> None:
                         d.redacted = d.redacted or red
                         d.approx = d.approx or (approx and d.value is None)
                         d.end = max(d.end, mention.end)
+                        d.segment = seg_idx
                 elif _is_economic(label):
                     d = _Draft(
                         kind="growth",
@@ -324,6 +328,7 @@ def _sentence(text, s0, s1, para_start, sent_id, subjects, ctx, drafts) -> None:
                     prev.completion_pct = c
                     prev.redacted = prev.redacted or c is None
                     prev.end = max(prev.end, mention.end)
+                    prev.segment = seg_idx
             elif mention.kind == "completion_rate":
                 c = parse_number(m.group("num"))
                 lab = re.sub(r"^\d+个", "", label)
@@ -450,7 +455,10 @@ def _value(
                 )
             return True
         if not label:
-            return True
+            cumulative = _cumulative_label(raw, prev, adjacent, "count")
+            if cumulative is None:
+                return True
+            label, label_start = cumulative, mention.start
         if re.sub(r"^(?:以上|左右|多|余)", "", _PAREN.sub("", text[m.end() : seg_end])).strip():
             return True  # 30个有效工作日: the count is of something else
         if "等" in label:
@@ -509,6 +517,14 @@ def _value(
         )
     )
     return True
+
+
+def _cumulative_label(raw: str, prev, adjacent: bool, kind: str) -> str | None:
+    """新增上市企业8家,累计达63家: a bare cumulative figure right after an indicator is its running total."""
+    if prev is None or not adjacent or prev.kind != kind or not re.search(r"累计|总数|总计|合计|共计", raw):
+        return None
+    base = re.sub(r"^(?:新增|净增|新引进|引进|新培育|培育|新签约|新)", "", prev.label)
+    return "累计" + base if base else None
 
 
 def _predicate_ok(predicate: str) -> bool:

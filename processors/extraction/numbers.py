@@ -56,6 +56,8 @@ def parse_number(s: str) -> float | None:
 def _cn2an(s: str) -> float | None:
     import cn2an  # lazy: cn2an imports its config on first use
 
+    if s[0] in "十百千":
+        s = "一" + s  # 千亿元 = 一千亿元
     try:
         v = cn2an.cn2an(s, "smart")
     except (ValueError, KeyError, TypeError, IndexError):
