@@ -1,0 +1,314 @@
+"""Pipeline benchmark on the local stack: each piece alone, then every stage over Kafka, end to end.
+
+    .venv/bin/python bench/pipeline.py                 # 2,000 pages of 15-50 KB, human-readable
+    .venv/bin/python bench/pipeline.py -n 500 --json   # one JSON object, to compare runs
+
+Phases (private topics, groups and indices, deleted at the end):
+1. pieces alone, in this process: clean (``prepare`` + in-memory dedup), extract (``extract_document``),
+   index (``bulk_actions`` with jieba + ``_bulk`` of 100 into a scratch index).
+2. backlog: the three stages start as separate processes (as deployed), N pages are produced to the raw
+   topic; per-stage rates come from each group's committed offsets, end to end from produce start to
+   the last page searchable.
+3. steady load: pages produced at --rate docs/s for --seconds; latency = produce -> found by a search.
+The stages then get SIGTERM (finish batch, commit, exit) and report their peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from policywatch.es_client import make_es  # noqa: E402
+from policywatch.kafka_client import make_admin, make_consumer, make_producer  # noqa: E402
+from policywatch.settings import get_settings  # noqa: E402
+from processors.synthetic import raw_documents  # noqa: E402
+
+STAGES = ("clean", "extract", "index")
+
+
+def lane_names(tag: str) -> dict:
+    return {
+        "topics": {k: f"{tag}-{k}" for k in ("raw", "cleaned", "extracted")},
+        "dlq": f"{tag}-dlq",
+        "docs": f"policy-docs-v9-{tag}",
+        "ind": f"policy-indicators-v9-{tag}",
+        "fp": f"{tag}-fingerprints",
+        "group": f"{tag}-grp",
+    }
+
+
+def peak_rss_mb() -> float:
+    """VmHWM of this process (ru_maxrss would include the parent's pages inherited at fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- child: one stage process ---------------------------------------------------------------------
+def child(stage_name: str, lane: dict, batch_size: int) -> None:
+    from processors.pipeline import build_stage
+    from processors.runner import Runner, RunnerConfig
+
+    settings = get_settings()
+    es = make_es(settings)
+    stage = build_stage(stage_name, es=es, docs_index=lane["docs"], indicators_index=lane["ind"],
+                        fingerprint_index=lane["fp"], topics=lane["topics"])
+    config = RunnerConfig(group_id=f"{lane['group']}-{stage_name}", batch_size=batch_size,
+                          dlq_topic=lane["dlq"], poll_timeout_s=0.2)
+    consumer = make_consumer(settings, config.group_id, [stage.input_topic], max_poll_records=batch_size,
+                             fetch_max_wait_ms=50)
+    producer = make_producer(settings, linger_ms=5)
+    runner = Runner(stage, consumer, producer, config)
+    runner.install_signal_handlers()
+    stats = runner.run()
+    producer.close(timeout=10)
+    rss_mb = peak_rss_mb()
+    print(json.dumps({"stage": stage_name, "processed": stats.processed, "dead_lettered": stats.dead_lettered,
+                      "peak_rss_mb": round(rss_mb, 1)}), flush=True)
+
+
+# -- pieces alone -----------------------------------------------------------------------------------
+def pieces_alone(raws: list, es, scratch_index: str, scratch_ind: str) -> tuple[dict, list]:
+    from processors.clean import MemoryFingerprintStore, link_duplicates, prepare
+    from processors.extract import extract_document
+    from processors.index import bulk_actions
+
+    out = {}
+    t0 = time.perf_counter()
+    cleaned = link_duplicates([prepare(r) for r in raws], MemoryFingerprintStore())
+    out["clean"] = len(raws) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    extracted = [extract_document(c) for c in cleaned]
+    out["extract"] = len(raws) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for i in range(0, len(extracted), 100):
+        ops = []
+        for doc in extracted[i:i + 100]:
+            for header, body in bulk_actions(doc, docs_index=scratch_index, indicators_index=scratch_ind):
+                ops.append(header)
+                if body is not None:
+                    ops.append(body)
+        resp = es.bulk(operations=ops)
+        assert not resp["errors"] or all(
+            next(iter(it.values())).get("status", 500) < 300 for it in resp["items"]), "bulk failed"
+    es.indices.refresh(index=scratch_index)
+    out["index"] = len(raws) / (time.perf_counter() - t0)
+    return out, extracted
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+def committed(admin, group: str, topic: str) -> int:
+    offsets = admin.list_group_offsets({group: None}).get(group, {})
+    return sum(max(om.offset, 0) for tp, om in offsets.items() if tp.topic == topic)
+
+
+class Watcher(threading.Thread):
+    """Finds when each produced doc id becomes searchable."""
+
+    def __init__(self, es, index: str) -> None:
+        super().__init__(daemon=True)
+        self.es, self.index = es, index
+        self.sent: dict[str, float] = {}
+        self.seen: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+
+    def add(self, doc_id: str, at: float) -> None:
+        with self.lock:
+            self.sent[doc_id] = at
+
+    def run(self) -> None:
+        while not self.stop_flag.is_set():
+            with self.lock:
+                pending = [d for d in self.sent if d not in self.seen][:5000]
+            if pending:
+                try:
+                    resp = self.es.options(request_timeout=10).search(
+                        index=self.index, size=len(pending), source=False, query={"ids": {"values": pending}})
+                    now = time.time()
+                    for hit in resp["hits"]["hits"]:
+                        self.seen.setdefault(hit["_id"], now)
+                except Exception:
+                    pass
+            time.sleep(0.2)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=2000, help="pages in the backlog phase (default 2000)")
+    ap.add_argument("--rate", type=float, default=20.0, help="docs/s in the steady-load phase")
+    ap.add_argument("--seconds", type=float, default=30.0, help="length of the steady-load phase")
+    ap.add_argument("--batch-size", type=int, default=100)
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--keep", action="store_true", help="keep the bench topics and indices")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--lane", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.child, json.loads(args.lane), args.batch_size)
+        return 0
+
+    def say(msg: str) -> None:
+        if not args.json:
+            print(msg, flush=True)
+
+    from kafka.admin import NewTopic
+
+    settings = get_settings()
+    tag = f"pwbench-{uuid.uuid4().hex[:8]}"
+    lane = lane_names(tag)
+    es = make_es(settings, request_timeout=120)
+    admin = make_admin(settings)
+    big = {"max.message.bytes": str(settings.raw_max_message_bytes)}
+    admin.create_topics([NewTopic(t, settings.topic_partitions, 1, topic_configs=big)
+                         for t in [*lane["topics"].values(), lane["dlq"]]])
+    for index in (lane["docs"], lane["ind"]):
+        es.indices.create(index=index)
+    scratch = f"policy-docs-v9-{tag}-alone"
+    scratch_ind = f"policy-indicators-v9-{tag}-alone"
+    es.indices.create(index=scratch)
+    es.indices.create(index=scratch_ind)
+    steady_n = int(args.rate * args.seconds)
+    say(f"generating {args.n} + {steady_n} pages …")
+    raws = raw_documents(args.n + steady_n, source_id="bench")
+    backlog, steady = raws[:args.n], raws[args.n:]
+    sizes = [len(r.body) for r in backlog]
+    children: list[subprocess.Popen] = []
+    try:
+        say("pieces alone …")
+        alone, _ = pieces_alone(backlog, es, scratch, scratch_ind)
+        say("  " + ", ".join(f"{k} {v:.1f} docs/s" for k, v in alone.items()))
+
+        watcher = Watcher(es, lane["docs"])
+        watcher.start()
+        for name in STAGES:
+            children.append(subprocess.Popen(
+                [sys.executable, __file__, "--child", name, "--lane", json.dumps(lane),
+                 "--batch-size", str(args.batch_size)],
+                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+        time.sleep(6)  # let each process join its group
+        producer = make_producer(settings, linger_ms=5)
+        say(f"backlog: {args.n} pages through clean -> extract -> index …")
+        t_start = time.time()
+        values = [(r.doc_id, r.model_dump_json().encode()) for r in backlog]
+        for doc_id, value in values:
+            watcher.add(doc_id, time.time())
+            producer.send(lane["topics"]["raw"], key=doc_id.encode(), value=value)
+        producer.flush(120)
+        t_produced = time.time()
+        done_at: dict[str, float] = {}
+        topics = {"clean": lane["topics"]["raw"], "extract": lane["topics"]["cleaned"],
+                  "index": lane["topics"]["extracted"]}
+        deadline = time.time() + max(600, args.n)
+        while time.time() < deadline and len(done_at) < 3:
+            for name in STAGES:
+                group = f"{lane['group']}-{name}"
+                if name not in done_at and committed(admin, group, topics[name]) >= args.n:
+                    done_at[name] = time.time()
+            time.sleep(0.2)
+        while time.time() < deadline and sum(1 for r in backlog if r.doc_id in watcher.seen) < args.n:
+            time.sleep(0.1)
+        t_end = max(watcher.seen.get(r.doc_id, time.time()) for r in backlog)
+        e2e = args.n / (t_end - t_start)
+        stage_rates = {name: args.n / (done_at[name] - t_start) for name in done_at}
+        backlog_lat = [watcher.seen[r.doc_id] - watcher.sent[r.doc_id]
+                       for r in backlog if r.doc_id in watcher.seen]
+        say(f"  end to end {e2e:.1f} docs/s; stages done after " + ", ".join(
+            f"{k} {v - t_start:.1f}s" for k, v in done_at.items()))
+
+        say(f"steady load: {args.rate:g} docs/s for {args.seconds:g}s …")
+        interval = 1 / args.rate
+        t0 = time.time()
+        for i, r in enumerate(steady):
+            wait = t0 + i * interval - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            watcher.add(r.doc_id, time.time())
+            producer.send(lane["topics"]["raw"], key=r.doc_id.encode(), value=r.model_dump_json().encode())
+            producer.flush(30)
+        deadline = time.time() + 60
+        while time.time() < deadline and sum(1 for r in steady if r.doc_id in watcher.seen) < len(steady):
+            time.sleep(0.1)
+        watcher.stop_flag.set()
+        lat = [watcher.seen[r.doc_id] - watcher.sent[r.doc_id] for r in steady if r.doc_id in watcher.seen]
+        producer.close(10)
+
+        for proc in children:
+            proc.send_signal(signal.SIGTERM)
+        rss = {}
+        for proc in children:
+            out, _ = proc.communicate(timeout=120)
+            for line in out.splitlines():
+                if line.startswith("{"):
+                    info = json.loads(line)
+                    rss[info["stage"]] = info["peak_rss_mb"]
+        es.indices.refresh(index=lane["docs"])
+        count = int(es.count(index=lane["docs"])["count"])
+        slowest = min(alone.values())
+        result = {
+            "n": args.n,
+            "cpus": os.cpu_count(),
+            "page_kb_mean": round(statistics.mean(sizes) / 1024, 1),
+            "docs_per_s": round(e2e, 2),
+            "produce_s": round(t_produced - t_start, 2),
+            "stage_docs_per_s": {k: round(v, 2) for k, v in stage_rates.items()},
+            "alone_docs_per_s": {k: round(v, 2) for k, v in alone.items()},
+            "slowest_piece": min(alone, key=alone.get),
+            "ratio_to_slowest_piece": round(e2e / slowest, 3),
+            "steady_rate": args.rate,
+            "steady_docs": len(steady),
+            "steady_found": len(lat),
+            "p50_s": round(percentile(lat, 50), 3),
+            "p95_s": round(percentile(lat, 95), 3),
+            "p99_s": round(percentile(lat, 99), 3),
+            "backlog_p50_s": round(percentile(backlog_lat, 50), 2),
+            "peak_rss_mb": rss,
+            "indexed": count,
+            "expected": args.n + len(steady),
+        }
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            for k, v in result.items():
+                print(f"{k:>24}: {v}")
+        return 0 if count == result["expected"] else 1
+    finally:
+        for proc in children:
+            if proc.poll() is None:
+                proc.kill()
+        if not args.keep:
+            es.options(ignore_status=404).indices.delete(
+                index=f"{lane['docs']},{lane['ind']},{scratch},{scratch_ind},{lane['fp']}")
+            with contextlib.suppress(Exception):
+                admin.delete_topics([*lane["topics"].values(), lane["dlq"]])
+        admin.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
