@@ -6,12 +6,8 @@ With conf {"process": true} it then runs clean, extract and index until their in
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pendulum
 from airflow.sdk import Param, dag, task
-
-SEEDS = str(Path(__file__).resolve().parents[1] / "seeds")  # compose mounts ./seeds beside ./dags
 
 
 @dag(
@@ -22,7 +18,7 @@ SEEDS = str(Path(__file__).resolve().parents[1] / "seeds")  # compose mounts ./s
     max_active_runs=1,
     tags=["policywatch", "replay"],
     params={
-        "paths": Param([SEEDS], type="array", description="Files or folders to replay."),
+        "paths": Param([], type="array", description="Files or folders to replay (default: seeds/)."),
         "topic": Param(None, type=["null", "string"], description="Topic (default policy.raw.v1)."),
         "source_id": Param("replay", type="string", description="source_id of the raw documents."),
         "process": Param(False, type="boolean", description="Then run the stages until idle."),
@@ -34,7 +30,9 @@ def replay_seeds():
     def replay(params=None) -> dict:
         from policywatch.airflow_tasks import replay_files
 
-        return replay_files(list(params["paths"]), topic=params["topic"], source_id=params["source_id"])
+        return replay_files(
+            list(params["paths"]) or None, topic=params["topic"], source_id=params["source_id"]
+        )
 
     @task
     def process(replayed: dict, params=None) -> dict:

@@ -80,7 +80,9 @@ def crawl_one(
         counts["blocked"],
     )
     if result["status"] != "ok":
-        raise SourceCrawlFailed(f"{source_id}: {result['status']}: {result['message']} (counts {counts})")
+        raise SourceCrawlFailed(
+            f"{source_id}: {result['status']}: {result['message']} (counts {counts})"
+        )
     return result
 
 
@@ -101,12 +103,23 @@ def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | 
 # --- replay_seeds --------------------------------------------------------------------------------
 
 
+def seeds_dir() -> str:
+    """The repository's seeds/ folder (a checkout, or the compose mount of it), else ./seeds."""
+    from pathlib import Path
+
+    import policywatch
+
+    beside_package = Path(policywatch.__file__).resolve().parents[1] / "seeds"
+    return str(beside_package if beside_package.is_dir() else Path.cwd() / "seeds")
+
+
 def replay_files(
-    paths: list[str], *, topic: str | None = None, source_id: str = "replay"
+    paths: list[str] | None = None, *, topic: str | None = None, source_id: str = "replay"
 ) -> dict[str, Any]:
-    """Publish local files (the seeds) to policy.raw.v1, as `policywatch replay` does."""
+    """Publish local files (default: the seeds) to policy.raw.v1, as `policywatch replay` does."""
     from processors.pipeline import replay
 
+    paths = list(paths or [seeds_dir()])
     kwargs = {"topic": topic} if topic else {}
     report = replay(paths, settings=get_settings(), source_id=source_id, **kwargs)
     result = {

@@ -323,6 +323,15 @@ def write_health(es: Any, reports: Sequence[SourceHealth], *, index: str = SOURC
         raise RuntimeError(f"{len(errors)} source-health documents not written; first: {errors[0]}")
 
 
+def _provision_health_index(es: Any, settings: Settings) -> None:
+    """`init` has not run: create `policy-source-health-v1` behind its alias, as `init` would (writing to
+    the bare name would create a plain index that blocks the alias)."""
+    from policywatch.provision import Report
+    from policywatch.provision.elasticsearch import ensure_indices
+
+    ensure_indices(es, settings, Report(), aliases=(SOURCE_HEALTH,))
+
+
 def check_health(
     settings: Settings,
     sources: Sequence[Source],
@@ -350,6 +359,12 @@ def check_health(
             )
             for s in sources
         ]
+        if (
+            health_index == SOURCE_HEALTH
+            and settings is not None
+            and not client.indices.exists(index=SOURCE_HEALTH)
+        ):
+            _provision_health_index(client, settings)
         write_health(client, reports, index=health_index)
     finally:
         if es is None:

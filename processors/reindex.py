@@ -15,9 +15,10 @@ topic from offset 0 into a new versioned index, with no outage:
 The old index is kept (delete it once satisfied). Only core Elasticsearch APIs are used: the local
 distribution has no `_reindex`.
 
-Target naming: the template's `index_version` when it is newer than the alias's current index (a
-mapping change: bump `index_version`, run `policywatch init`, then reindex); otherwise the current
-version + 1 (a rebuild with the same mapping).
+Target naming: for an alias with a template file (policywatch/provision/templates), the template's
+`index_version`, which must be newer than the index behind the alias: bump it to rebuild, because
+`policywatch init` points the alias at `<alias>-v<index_version>`. Other aliases get the current
+version + 1.
 """
 
 from __future__ import annotations
@@ -100,9 +101,7 @@ def alias_indices(es: Any, alias: str) -> tuple[list[str], str | None]:
     return sorted(holders), write
 
 
-def choose_target(
-    alias: str, current: list[str], existing: list[str], template_version: int | None
-) -> str:
+def choose_target(alias: str, current: list[str], existing: list[str], template_version: int | None) -> str:
     """`<alias>-v<template_version>` when it is newer than every index behind the alias; else a newer
     index left outside the alias by an earlier attempt (reused when empty, refused by `plan` when
     not); else the highest version + 1."""
@@ -206,7 +205,14 @@ def plan(es: Any, consumer: Any, *, alias: str, topic: str, settings: Any = None
     """Create the target index and note where the topic ends now."""
     current, _ = alias_indices(es, alias)
     existing = sorted(es.indices.get(index=f"{alias}-v*", allow_no_indices=True, expand_wildcards="all"))
-    target = choose_target(alias, current, existing, _template_version(alias))
+    template_version = _template_version(alias)
+    target = choose_target(alias, current, existing, template_version)
+    if template_version is not None and _version(target, alias) != template_version:
+        raise ReindexError(
+            f"{alias} already uses index_version {template_version} of its template, and "
+            f"`policywatch init` points the alias back at {alias}-v{template_version}: bump index_version "
+            f"in policywatch/provision/templates/{alias}.json, then reindex"
+        )
     if target in existing and target not in current and es.count(index=target)["count"]:
         raise ReindexError(
             f"{target} already exists and holds documents but is not behind {alias}: a reindex was left "
@@ -352,9 +358,7 @@ def catch_up(
         writer.add(record.value)
     writer.flush()
     if writer.failed:
-        logger.error(
-            "reindex catch-up: %d documents rejected by %s", len(writer.failed), the_plan.target
-        )
+        logger.error("reindex catch-up: %d documents rejected by %s", len(writer.failed), the_plan.target)
     return writer.messages
 
 

@@ -229,6 +229,14 @@ def test_crawl_sources_dag_emits_the_mirror_reports(airflow_home, stack, es, top
             assert got == sorted(expected[source_id]["reports"]), source_id
         runs = es.search(index=status_index, query={"term": {"kind": "run"}}, size=50)["hits"]["hits"]
         assert sorted(h["_source"]["source_id"] for h in runs) == sorted(expected)
+        # the next scheduled run reads those run records: nothing on a daily schedule is due again today
+        from crawlers.sources import load_sources
+        from policywatch.source_health import due_sources, last_started
+
+        started = last_started(es, sorted(expected), index=status_index)
+        assert sorted(started) == sorted(expected)
+        crawled = load_sources(sources).sources
+        assert due_sources(crawled, started, max(started.values())) == []
         print(
             f"crawl_sources dag.test(): {elapsed:.1f}s, {len(expected)} mirror sources, {len(docs)} reports"
         )

@@ -34,6 +34,42 @@ def test_choose_target(current, existing, template, target):
     assert choose_target("a", current, existing, template) == target
 
 
+class _FakeIndices:
+    def __init__(self, holders: dict[str, dict]) -> None:
+        self.holders = holders
+        self.created: list[str] = []
+
+    def exists_alias(self, name):
+        return bool(self.holders)
+
+    def get_alias(self, name):
+        return self.holders
+
+    def get(self, index, **_):
+        return dict.fromkeys(self.holders, {})
+
+    def create(self, index, **_):
+        self.created.append(index)
+
+
+class _FakeES:
+    def __init__(self, holders: dict[str, dict]) -> None:
+        self.indices = _FakeIndices(holders)
+
+
+def test_a_templated_alias_is_rebuilt_only_into_a_bumped_index_version():
+    """policy-docs-v<n> behind the alias and index_version n in the template: init would move the alias
+    back to v<n> after a switch to v<n+1>, so the rebuild is refused and nothing is created."""
+    from policywatch.provision.elasticsearch import index_name
+
+    es = _FakeES({index_name("policy-docs"): {"aliases": {"policy-docs": {"is_write_index": True}}}})
+    with pytest.raises(
+        ReindexError, match=r"bump index_version in policywatch/provision/templates/policy-docs"
+    ):
+        plan(es, consumer=None, alias="policy-docs", topic="policy.extracted.v1")
+    assert es.indices.created == []
+
+
 def convert(value: bytes) -> dict | None:
     doc = json.loads(value)
     if doc.get("bad"):

@@ -8,3 +8,4 @@ from policywatch.cli import init  # noqa: F401,E402
 from policywatch.cli import pipeline  # noqa: F401,E402
 from policywatch.cli import crawl  # noqa: F401,E402
 from policywatch.cli import extract  # noqa: F401,E402
+from policywatch.cli import maintenance  # noqa: F401,E402
