@@ -29,6 +29,10 @@ demo: install
 	$(BIN)/policywatch stack up
 	$(BIN)/policywatch init
 	$(BIN)/policywatch stack status
+	$(BIN)/policywatch replay seeds/
+	$(BIN)/policywatch process all --until-idle
+	$(BIN)/policywatch status
+	$(BIN)/policywatch search '起步区 地区生产总值'
 
 stack-up: install
 	$(BIN)/policywatch stack up
