@@ -183,3 +183,22 @@ def test_speed_per_seed_warm():
     # the aim is < 20 ms per seed-sized document (bench/extraction.py measures it); this bound only
     # catches a regression on a loaded CI machine
     assert sum(cpu) / len(cpu) < 0.060, cpu
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 100_000 + "亿元",
+        "*" * 100_000 + "%",
+        "一" * 100_000 + "家",
+        "1." * 50_000 + "亿元",
+        "增长" * 50_000,
+    ],
+    ids=["digits", "masks", "chinese-numerals", "dots", "verbs"],
+)
+def test_pathological_input_is_linear(text):
+    extract_text("预热：开发区实现营业收入1亿元。")
+    t0 = time.perf_counter()
+    result = extract_text(text)
+    assert time.perf_counter() - t0 < 2.0
+    assert result.reason or result.indicators is not None

@@ -20,7 +20,6 @@ from schemas.extracted import Indicator
 _OPEN = "(《“‘[〔【（"
 _CLOSE = ")》”’]〕】）"
 _SEG_DELIMS = set(",;、:，；：")
-_SENT_DELIMS = set("。!?！？\n")
 
 _LEAD_JUNK = re.compile(
     r"^(?:[\s\"'“”‘’]|其中|包括|另外|此外|同时|"
@@ -41,6 +40,7 @@ _ACQ = re.compile(
 )
 _RATIO = re.compile(r"率|占比|比重|比例")
 _ADVERBIAL = {"投资", "投入", "资金", "出资"}
+_TOPIC_WORDS = re.compile(r"[\s\d年月份至\-截止底末上下半前三季度全今以来]*")
 _PAREN = re.compile(r"\([^()]*\)|（[^（）]*）|〔[^〔〕]*〕|\[[^\[\]]*\]")
 _POST_NOUN = re.compile(r"^([^\d,;、:。()]{0,16}?(?:企业|项目|公司|工厂|主体))([^\d,;、:。]{0,20})")
 _VERBISH = {"v", "d", "ad", "vd", "p"}
@@ -240,30 +240,25 @@ def _post_noun_label(text: str, end: int, seg_end: int) -> tuple[str, str] | Non
     return m.group(1), m.group(2)
 
 
+_PARAGRAPH = re.compile(r"[^\n]+")
+_SENTENCE = re.compile(r"[^。!?！？\n]+")
+
+
 def extract_indicators(text: str, ctx: Context) -> list[_Draft]:
     drafts: list[_Draft] = []
     subjects = tuple(sorted({s for s in ctx.subjects if s}, key=len, reverse=True))
     sent_id = 0
-    n = len(text)
-    para_start = 0
-    while para_start < n:
-        para_end = text.find("\n", para_start)
-        if para_end < 0:
-            para_end = n
-        s0 = para_start
-        i = para_start
-        while i <= para_end:
-            if i == para_end or text[i] in _SENT_DELIMS:
-                if i > s0:
-                    _sentence(text, s0, i, para_start, sent_id, subjects, ctx, drafts)
-                    sent_id += 1
-                s0 = i + 1
-            i += 1
-        para_start = para_end + 1
+    for para in _PARAGRAPH.finditer(text):
+        frame: tuple[str | None, int | None] = (None, None)
+        for sent in _SENTENCE.finditer(text, para.start(), para.end()):
+            s0, s1 = sent.span()
+            _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts)
+            frame = _next_frame(text, s0, s1, frame)
+            sent_id += 1
     return _dedupe(drafts)
 
 
-def _sentence(text, s0, s1, para_start, sent_id, subjects, ctx, drafts) -> None:
+def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
     if not _HAS_NUMBER.search(text, s0, s1):
         return
     all_mentions = _mentions(text, s0, s1)
@@ -385,7 +380,7 @@ def _sentence(text, s0, s1, para_start, sent_id, subjects, ctx, drafts) -> None:
                 )
             cursor = mention.end
     for d in local:
-        _resolve_context(text, d, s0, para_start, ctx)
+        _resolve_context(text, d, s0, frame, ctx)
     drafts.extend(local)
 
 
@@ -581,30 +576,32 @@ def _blank(text: str, rx: re.Pattern[str]) -> str:
     return rx.sub(lambda m: " " * len(m.group()), text)
 
 
-def _topic_frame(text: str, para_start: int, s0: int) -> tuple[str | None, int | None]:
-    """Period and year stated in topic position at the start of an earlier sentence of the paragraph."""
-    period = year = None
-    i = para_start
-    while i < s0:
-        j = i
-        while j < s0 and text[j] not in _SENT_DELIMS:
-            j += 1
-        comma = P.TOPIC_END.search(text, i, min(j, i + 16))
-        if comma:
-            topic = text[i : comma.start()]
-            p = _period_of(topic, 0, len(topic))
-            y = _year_of(topic, 0, len(topic))
-            if re.fullmatch(r"[\s\d年月份至\-截止底末上下半前三季度全今以来]*", topic) and (p or y):
-                period, year = p or period, y or year
-                if p is None and y is not None:
-                    period = "全年" if P.PERIOD.search(topic + ",") else period
-        i = j + 1
-    return period, year
+def _next_frame(
+    text: str, s0: int, s1: int, frame: tuple[str | None, int | None]
+) -> tuple[str | None, int | None]:
+    """The period and year that frame the rest of the paragraph after sentence [s0, s1): changed when
+    the sentence opens with them in topic position (「1-10月份，」「截至10月底，」「2023年，」)."""
+    comma = P.TOPIC_END.search(text, s0, min(s1, s0 + 16))
+    if not comma:
+        return frame
+    topic = text[s0 : comma.start()]
+    if not _TOPIC_WORDS.fullmatch(topic):
+        return frame
+    p = _period_of(topic, 0, len(topic))
+    y = _year_of(topic, 0, len(topic))
+    if not (p or y):
+        return frame
+    period, year = frame
+    if p is None and y is not None:
+        p = "全年" if P.PERIOD.search(topic + ",") else None
+    return p or period, y or year
 
 
-def _resolve_context(text: str, d: _Draft, s0: int, para_start: int, ctx: Context) -> None:
+def _resolve_context(
+    text: str, d: _Draft, s0: int, frame: tuple[str | None, int | None], ctx: Context
+) -> None:
     head = _blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE)
-    frame_period, frame_year = _topic_frame(text, para_start, s0)
+    frame_period, frame_year = frame
     d.period = _period_of(head, 0, len(head)) or frame_period
     d.year = _year_of(head, 0, len(head)) or frame_year
     title, title_year = _section_title(ctx, d.start)

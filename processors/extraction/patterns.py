@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from processors.extraction.numbers import ARABIC, MASK
-
+# Numbers never start inside another number (lookbehind) and never give back digits (possessive
+# quantifiers): a long run of digits or masks costs linear time, not quadratic.
+ARABIC = r"(?<![\d.])\d++(?:,\d{3})*+(?:\.\d++)?+"
+MASK = r"(?:(?<!\*)\*++|(?<![Xx×])[Xx×]{1,6}+(?![Xx×]))"
 NUM = rf"(?:{ARABIC}|{MASK})"
-CN_BIG = r"[零〇一二两三四五六七八九十百千]+(?=余?[万亿千])"
+CN_BIG = r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]++(?=余?[万亿千])"
 
 VALUE = re.compile(
     rf"(?P<pre>约|近|超过|超|突破|逾|多达|高达|达到|达)?"
