@@ -40,6 +40,7 @@ _ACQ = re.compile(
 )
 _RATIO = re.compile(r"率|占比|比重|比例")
 _ADVERBIAL = {"投资", "投入", "资金", "出资"}
+_STATE = re.compile(r"在谈|在建|现有|已有|已投产|存量")
 _TOPIC_WORDS = re.compile(r"[\s\d年月份至\-截止底末上下半前三季度全今以来]*")
 _PAREN = re.compile(r"\([^()]*\)|（[^（）]*）|〔[^〔〕]*〕|\[[^\[\]]*\]")
 _POST_NOUN = re.compile(r"^([^\d,;、:。()]{0,16}?(?:企业|项目|公司|工厂|主体))([^\d,;、:。]{0,20})")
@@ -470,6 +471,11 @@ def _value(
                 label = sig.group(1) + label
         has_noun = bool(count_noun_pattern().search(label))
         parent = next((d for d in reversed(local) if d.kind == "count"), None)
+        if not has_noun and _ACQ.match(label) and prev is not None and adjacent and prev.kind == "count":
+            # 签约项目20个、开工12个: a verb alone borrows the noun of the count before it
+            noun = count_noun_pattern().search(prev.label)
+            if noun:
+                label, has_noun = label + noun.group(), True
         if not has_noun and not (in_sub and parent is not None):
             return True
         if has_noun and not _is_economic(label):
@@ -612,7 +618,13 @@ def _resolve_context(
             d.scope = "target"
         elif P.FORECAST.search(head):
             d.scope = "forecast"
-        elif title and P.TARGET_SECTION.search(title) and not P.NOT_TARGET_SECTION.search(title):
+        elif (
+            title
+            and P.TARGET_SECTION.search(title)
+            and not P.NOT_TARGET_SECTION.search(title)
+            and not _STATE.search(d.label)
+        ):
+            # a plan section states targets, but a count of what exists now (在谈, 在建) is a fact
             d.scope = "target"
     if d.scope == "actual" and d.period is None and ctx.doc_year and d.year and d.year > ctx.doc_year:
         d.scope = "target"
