@@ -78,7 +78,9 @@ def crawl_sources():
     def summary(reports, selected) -> dict:
         from policywatch.airflow_tasks import summarize_crawl
 
-        return summarize_crawl(list(reports) if reports is not None else [], list(selected or []))
+        if selected is None:  # all_done runs this even when due_sources failed: do not turn the run green
+            raise RuntimeError("due_sources failed, nothing was crawled: see its log")
+        return summarize_crawl(list(reports) if reports is not None else [], list(selected))
 
     selected = due_sources()
     summary(crawl.expand(source_id=selected), selected)

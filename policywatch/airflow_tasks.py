@@ -87,7 +87,8 @@ def crawl_one(
 
 
 def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | None) -> dict[str, Any]:
-    """Totals over the sources that succeeded, and which selected sources did not."""
+    """Totals over the sources that succeeded, and which selected sources did not. One failing site
+    shows as its failed map index (and in source_health); when every source failed, so does the run."""
     reports = [r for r in (reports or []) if r]
     totals: dict[str, int] = {}
     for r in reports:
@@ -97,6 +98,8 @@ def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | 
     failed = [sid for sid in (selected or []) if sid not in done]
     summary = {"sources": len(selected or []), "ok": sorted(done), "failed": failed, "totals": totals}
     logger.info("crawl summary: %s", summary)
+    if selected and not done:  # every source failed: Kafka, Elasticsearch or the network, not one site
+        raise SourceCrawlFailed(f"all {len(selected)} sources failed: {', '.join(failed)}")
     return summary
 
 

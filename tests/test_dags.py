@@ -244,6 +244,24 @@ def test_crawl_sources_dag_emits_the_mirror_reports(airflow_home, stack, es, top
         es.indices.delete(index=status_index, ignore_unavailable=True)
 
 
+def test_crawl_sources_with_nothing_due_skips_the_crawl_and_still_summarises(airflow_home, tmp_path):
+    sources = tmp_path / "sources.yaml"
+    entry = "{id: off_site, name: a disabled site, province: 山东省, enabled: %s,"
+    entry += " start_urls: ['https://a.example/'], allowed_domains: [a.example]}"
+    sources.write_text(f"sources:\n  - {entry % 'false'}\n", encoding="utf-8")
+    out = probe(airflow_home, test="crawl_sources", conf={"sources_file": str(sources)})
+    assert out["state"] == "success", out["tis"]
+    assert out["xcom"]["due_sources[-1]"] == []
+    assert out["tis"]["crawl[-1]"] == "skipped"
+    assert out["xcom"]["summary[-1]"] == {"sources": 0, "ok": [], "failed": [], "totals": {}}
+
+    # a broken sources file fails due_sources, and the run with it (summary runs on all_done)
+    sources.write_text(f"sources:\n  - {entry % 'maybe'}\n", encoding="utf-8")
+    out = probe(airflow_home, test="crawl_sources", conf={"sources_file": str(sources)})
+    assert out["tis"]["due_sources[-1]"] == "failed"
+    assert out["state"] == "failed"
+
+
 @pytest.mark.integration
 def test_reindex_dag_keeps_the_count_and_swaps_the_alias(airflow_home, stack, es, kafka_admin, unique_name):
     """policy-docs-shaped documents from a topic of ExtractedDocuments, through the reindex DAG."""
