@@ -263,6 +263,25 @@ def test_crawl_sources_with_nothing_due_skips_the_crawl_and_still_summarises(air
 
 
 @pytest.mark.integration
+def test_source_health_dag_writes_a_verdict_per_source(airflow_home, stack, es, unique_name, tmp_path):
+    source_id = unique_name("health")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - {{id: {source_id}, name: a new site, province: 山东省,"
+        " start_urls: ['https://a.example/'], allowed_domains: [a.example]}\n",
+        encoding="utf-8",
+    )
+    try:
+        out = probe(airflow_home, test="source_health", conf={"sources_file": str(sources)})
+        assert out["state"] == "success", out["tis"]
+        assert out["xcom"]["check[-1]"] == {"checked": 1, "flagged": {}}
+        doc = es.get(index="policy-source-health", id=source_id)["_source"]
+        assert doc["state"] == "never_run" and doc["message"] == "never crawled"
+    finally:
+        es.options(ignore_status=404).delete(index="policy-source-health", id=source_id, refresh=True)
+
+
+@pytest.mark.integration
 def test_reindex_dag_keeps_the_count_and_swaps_the_alias(airflow_home, stack, es, kafka_admin, unique_name):
     """policy-docs-shaped documents from a topic of ExtractedDocuments, through the reindex DAG."""
     from kafka.admin import NewTopic

@@ -70,6 +70,14 @@ def test_a_templated_alias_is_rebuilt_only_into_a_bumped_index_version():
     assert es.indices.created == []
 
 
+def test_a_templated_alias_is_rebuilt_with_its_template_mapping(settings):
+    from processors.reindex import _index_body
+
+    body = _index_body(None, "policy-docs", [], settings)
+    props = body["mappings"]["properties"]
+    assert props["text_seg"]["analyzer"] == "whitespace" and props["indicators"]["type"] == "nested"
+
+
 def convert(value: bytes) -> dict | None:
     doc = json.loads(value)
     if doc.get("bad"):
