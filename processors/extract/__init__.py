@@ -65,7 +65,8 @@ def extractor() -> Callable[..., Extraction]:
 
 
 def extract_document(doc: CleanedDocument) -> ExtractedDocument:
-    text = doc.text_simplified or doc.text
-    extraction = extractor()(text, title=doc.title)
+    # The original text: indicator and entity spans index into CleanedDocument.text (the library reads
+    # traditional characters itself; text_simplified is for search only).
+    extraction = extractor()(doc.text, title=doc.title)
     fields = doc.model_dump(exclude={"trace"})
     return ExtractedDocument(**fields, trace=[*doc.trace, trace_step(STAGE)], extraction=extraction)
