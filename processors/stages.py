@@ -95,8 +95,10 @@ class IndexStage:
         """How many indicators the stored version of each document has (to delete the extra ones)."""
         if not docs:
             return {}
+        # realtime=False: an older version is long refreshed, and a realtime get would force a refresh
+        # of the shard on every batch (tiny segments, merge load).
         resp = self.es.mget(index=self.docs_index, ids=[d.doc_id for d in docs],
-                            source_includes=["indicator_count"])
+                            source_includes=["indicator_count"], realtime=False)
         counts = {}
         for item in resp["docs"]:
             if item.get("found"):
