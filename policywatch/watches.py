@@ -117,7 +117,8 @@ def new_watch(
     )
 
 
-def match_body(watch: Watch, doc_ids: list[str], *, highlight: bool = True) -> dict[str, Any]:
+def match_body(watch: Watch, doc_ids: list[str], *, highlight: bool = True,
+               source: bool = True) -> dict[str, Any]:
     """The `_msearch` body that finds which of `doc_ids` the watch matches.
 
     Restricted to the batch (`ids`) and to documents indexed at or after the watch's creation.
@@ -130,7 +131,9 @@ def match_body(watch: Watch, doc_ids: list[str], *, highlight: bool = True) -> d
     body: dict[str, Any] = {
         "size": len(doc_ids),
         "query": query,
-        "_source": SOURCE_FIELDS,
+        # Filtering _source still parses the whole stored document (text, text_seg: ~100 KB for a
+        # long report); the alert stage holds the batch's documents already and asks for ids only.
+        "_source": SOURCE_FIELDS if source else False,
         "track_total_hits": False,
     }
     if highlight:
@@ -140,6 +143,30 @@ def match_body(watch: Watch, doc_ids: list[str], *, highlight: bool = True) -> d
             hl["fields"]["text"] = {**hl["fields"]["text"], "number_of_fragments": 2}
             body["highlight"] = hl
     return body
+
+
+def watch_clause(watch: Watch) -> dict[str, Any]:
+    """The watch as one named clause (its query, restricted to documents indexed since its creation), for
+    grouping many watches into one search: each hit's `matched_queries` names the watches it matched."""
+    query = build_query(watch.query, watch.filters(), inner_hits=False)
+    query["bool"].setdefault("filter", []).append(
+        {"range": {F_INDEXED: {"gte": watch.created_at.isoformat()}}})
+    query["bool"]["_name"] = watch.name
+    return query
+
+
+def group_match_body(watches: list[Watch], doc_ids: list[str]) -> dict[str, Any]:
+    """One search that tells, for each of `doc_ids`, which of `watches` match it (unscored)."""
+    return {
+        "size": len(doc_ids),
+        "query": {"constant_score": {"filter": {"bool": {
+            "filter": [{"ids": {"values": doc_ids}}],
+            "should": [watch_clause(w) for w in watches],
+            "minimum_should_match": 1,
+        }}}},
+        "_source": False,
+        "track_total_hits": False,
+    }
 
 
 class WatchStore:

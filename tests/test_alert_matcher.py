@@ -102,3 +102,48 @@ def test_msearch_lines_and_parse() -> None:
 def test_watch_round_trips_through_its_stored_document() -> None:
     w = new_watch("bio", query="生物医药", zone="开发区", webhook="https://example.org/h", owner="ana")
     assert Watch.model_validate(w.to_doc()) == w
+
+
+def test_snippets_cut_from_the_text() -> None:
+    from processors.alert.matcher import snippets
+
+    text = ("一、主要工作。" + "甲" * 60 + "以生物医药化工、智能制造为主导。" + "乙" * 60
+            + "起步区生产总值113.2亿元")
+    got = snippets(text, "生物医药 生产总值", width=5)
+    assert got == ["甲甲甲甲以<em>生物医药</em>化工、智能", "乙乙起步区<em>生产总值</em>113.2"]
+    # a term matched word by word (not as a phrase) highlights its words
+    from policywatch.search.segment import segment
+
+    words = segment("招商引资签约项目")
+    assert len(words) >= 2
+    apart = "，".join(words)
+    assert snippets(apart, "招商引资签约项目", width=0, max_fragments=9) == [f"<em>{w}</em>" for w in words]
+    assert snippets("无关", "生物医药") == []
+    assert len(snippets(text, "生物医药 生产总值 起步区", width=5)) == 2
+
+
+def test_msearch_lines_leave_highlighting_to_python_by_default() -> None:
+    lines = msearch_lines([Candidate(new_watch("a", query="生物医药"), ["d0"])], "i")
+    assert "highlight" not in lines[1]
+    lines = msearch_lines([Candidate(new_watch("a", query="生物医药"), ["d0"])], "i", highlight=True)
+    assert "highlight" in lines[1]
+
+
+def test_grouped_search_names_each_watch_and_parses_matched_queries() -> None:
+    from processors.alert.matcher import group_candidates, group_lines, parse_group_msearch
+
+    ws = [new_watch(f"w{i}", query="生物医药") for i in range(5)]
+    cands = [Candidate(w, ["d0"] if i % 2 else ["d0", "d2"]) for i, w in enumerate(ws)]
+    groups = group_candidates(cands, 2)
+    assert [len(g.watches) for g in groups] == [2, 2, 1]
+    assert sum(len(g.watches) for g in groups) == 5
+    lines = group_lines(groups, "policy-docs")
+    inner = lines[1]["query"]["constant_score"]["filter"]["bool"]
+    assert inner["filter"][0]["ids"]["values"] == groups[0].doc_ids
+    assert [c["bool"]["_name"] for c in inner["should"]] == [w.name for w in groups[0].watches]
+    assert any("range" in f and "indexed_at" in f["range"] for f in inner["should"][0]["bool"]["filter"])
+    responses = [{"hits": {"hits": [{"_id": "d0", "matched_queries": [groups[0].watches[0].name]}]}},
+                 {"error": {"reason": "boom"}}, {"hits": {"hits": []}}]
+    matches, errors = parse_group_msearch(groups, responses)
+    assert [(m.watch.name, m.doc_id) for m in matches] == [(groups[0].watches[0].name, "d0")]
+    assert [w.name for w, _ in errors] == [w.name for w in groups[1].watches]

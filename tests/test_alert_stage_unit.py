@@ -32,6 +32,12 @@ class FakeES:
         self.msearch_calls += 1
         out = []
         for body in searches[1::2]:
+            if "constant_score" in body["query"]:  # a group of named watch clauses
+                inner = body["query"]["constant_score"]["filter"]["bool"]
+                ids = inner["filter"][0]["ids"]["values"]
+                names = [c["bool"]["_name"] for c in inner["should"]]
+                out.append({"hits": {"hits": [{"_id": i, "matched_queries": names} for i in ids]}})
+                continue
             ids = next(c["ids"]["values"] for c in body["query"]["bool"]["filter"] if "ids" in c)
             out.append({"hits": {"hits": [{"_id": i, "_source": {"url": f"http://x/{i}"}} for i in ids]}})
         return {"responses": out}
@@ -72,7 +78,8 @@ def _extracted(doc_id: str, text: str) -> ExtractedDocument:
 
 def _stage(es: FakeES, published: list, **cfg: Any) -> tuple[AlertStage, FakeDeliverer]:
     deliverer = FakeDeliverer()
-    stage = AlertStage(es, published.extend, StageConfig(poll_s=0.01, **cfg), deliverer=deliverer)  # type: ignore[arg-type]
+    cfg = {"poll_s": 0.01, "group_size": 1, **cfg}  # the fake evaluates no queries: one search per watch
+    stage = AlertStage(es, published.extend, StageConfig(**cfg), deliverer=deliverer)  # type: ignore[arg-type]
     return stage, deliverer
 
 
@@ -113,6 +120,15 @@ def test_create_conflict_from_another_worker_is_not_a_second_alert() -> None:
     stage.handle_batch([_extracted("a", "生物医药")])  # existence check "misses", create conflicts
     es.mget = original_mget  # type: ignore[method-assign]
     assert len(es.alerts) == 1 and len(deliverer.sent) == 1
+
+
+def test_grouped_searches_give_the_same_alerts() -> None:
+    es = FakeES([new_watch(f"bio{i}", query="生物医药") for i in range(7)], {"a", "b"})
+    published: list = []
+    stage, _ = _stage(es, published, group_size=3)
+    report = stage.handle_batch([_extracted("a", "生物医药"), _extracted("b", "生物医药化工")])
+    assert es.msearch_calls == 1 and report.new_alerts == 14
+    assert sorted({a.watch for a in published}) == [f"bio{i}" for i in range(7)]
 
 
 def test_delivery_outcome_is_recorded() -> None:

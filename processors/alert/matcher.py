@@ -16,7 +16,7 @@ from typing import Any
 from policywatch.search.query import query_terms
 from policywatch.search.segment import normalize, segment
 from policywatch.search.service import clean_fragment
-from policywatch.watches import Watch, match_body
+from policywatch.watches import Watch, group_match_body, match_body
 from schemas import Alert, ExtractedDocument, sha256_hex
 
 
@@ -31,12 +31,17 @@ class BatchDoc:
 
     doc_id: str
     haystack: str  # normalized title + text (+ simplified text)
+    text: str = ""  # the text snippets are cut from (the simplified copy when there is one)
+    source: dict[str, Any] = field(default_factory=dict)  # title, url, zone, year for the alert
 
     @classmethod
     def from_extracted(cls, doc: ExtractedDocument) -> BatchDoc:
         parts = [doc.title or "", doc.text, doc.text_simplified or "", doc.extraction.zone or "",
                  " ".join(doc.extraction.zones)]
-        return cls(doc_id=doc.doc_id, haystack=normalize("\n".join(parts)))
+        ext = doc.extraction
+        source = {"title": doc.title, "url": doc.url, "zone": ext.zone, "year": ext.year}
+        return cls(doc_id=doc.doc_id, haystack=normalize("\n".join(parts)),
+                   text=doc.text_simplified or doc.text, source=source)
 
 
 @dataclass(slots=True)
@@ -126,13 +131,92 @@ def candidates(
     return out
 
 
-def msearch_lines(cands: Sequence[Candidate], index: str) -> list[dict[str, Any]]:
-    """Header and body lines of one `_msearch` request, in the order of `cands`."""
+def msearch_lines(cands: Sequence[Candidate], index: str, *, highlight: bool = False) -> list[dict[str, Any]]:
+    """Header and body lines of one `_msearch` request, in the order of `cands`.
+
+    Highlighting in Elasticsearch re-analyses the whole text of every hit (per-character tokens, no
+    stored offsets): it cost ~10 ms per alert in bench/alerts.py, so by default the stage cuts the
+    snippets in Python from the text it already holds (`snippets`)."""
     lines: list[dict[str, Any]] = []
     for c in cands:
         lines.append({"index": index})
-        lines.append(match_body(c.watch, c.doc_ids))
+        lines.append(match_body(c.watch, c.doc_ids, highlight=highlight, source=highlight))
     return lines
+
+
+@dataclass(slots=True)
+class Group:
+    """Watches sent as one search (named clauses); `doc_ids` is the union of their candidates."""
+
+    watches: list[Watch]
+    doc_ids: list[str]
+
+
+def group_candidates(cands: Sequence[Candidate], size: int) -> list[Group]:
+    """Candidates in groups of `size` watches, watches with the same candidate documents together."""
+    ordered = sorted(cands, key=lambda c: (c.doc_ids, c.watch.name))
+    groups: list[Group] = []
+    for start in range(0, len(ordered), size):
+        part = ordered[start:start + size]
+        ids = sorted({i for c in part for i in c.doc_ids})
+        groups.append(Group([c.watch for c in part], ids))
+    return groups
+
+
+def group_lines(groups: Sequence[Group], index: str) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for g in groups:
+        lines.append({"index": index})
+        lines.append(group_match_body(g.watches, g.doc_ids))
+    return lines
+
+
+def parse_group_msearch(
+    groups: Sequence[Group], responses: Sequence[dict[str, Any]]
+) -> tuple[list[Match], list[tuple[Watch, str]]]:
+    """Matches from `matched_queries`; a failed group search reports each of its watches."""
+    matches: list[Match] = []
+    errors: list[tuple[Watch, str]] = []
+    for group, resp in zip(groups, responses, strict=True):
+        if "error" in resp:
+            err = resp["error"]
+            reason = str(err.get("reason") if isinstance(err, dict) else err)
+            errors.extend((w, reason) for w in group.watches)
+            continue
+        by_name = {w.name: w for w in group.watches}
+        for hit in resp.get("hits", {}).get("hits", []):
+            names = hit.get("matched_queries") or []
+            if isinstance(names, dict):  # include_named_queries_score form
+                names = list(names)
+            for name in names:
+                if name in by_name:
+                    matches.append(Match(by_name[name], hit["_id"]))
+    return matches, errors
+
+
+def snippets(text: str, query: str, *, width: int = 40, max_fragments: int = 2) -> list[str]:
+    """Up to `max_fragments` windows of `text` around the first occurrence of each query term (or, for a
+    term only matched word by word, of its words), the occurrence wrapped in <em>."""
+    spans: list[tuple[int, int]] = []
+    for term in query_terms(query):
+        pos = text.find(term)
+        if pos >= 0:
+            spans.append((pos, pos + len(term)))
+            continue
+        for word in segment(term):
+            pos = text.find(word)
+            if pos >= 0:
+                spans.append((pos, pos + len(word)))
+    out: list[str] = []
+    covered_to = -1
+    for start, end in sorted(spans):
+        if start < covered_to or len(out) >= max_fragments:
+            continue
+        a, b = max(0, start - width), min(len(text), end + width)
+        frag = f"{text[a:start]}<em>{text[start:end]}</em>{text[end:b]}"
+        out.append(clean_fragment(frag))
+        covered_to = b
+    return out
 
 
 def parse_msearch(

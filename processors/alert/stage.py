@@ -23,7 +23,18 @@ from typing import Any
 
 from policywatch.errors import ServiceUnavailable
 from policywatch.watches import WATCHES_INDEX, Watch, WatchStore
-from processors.alert.matcher import BatchDoc, Candidate, Match, candidates, msearch_lines, parse_msearch
+from processors.alert.matcher import (
+    BatchDoc,
+    Candidate,
+    Match,
+    candidates,
+    group_candidates,
+    group_lines,
+    msearch_lines,
+    parse_group_msearch,
+    parse_msearch,
+    snippets,
+)
 from processors.alert.webhook import DeliveryResult, WebhookDeliverer
 from schemas import ALERTS_TOPIC, EXTRACTED_TOPIC, Alert, ExtractedDocument
 
@@ -52,6 +63,8 @@ class StageConfig:
     searchable_timeout_s: float = 120.0  # then the missing ones are skipped (index dead-lettered them)
     msearch_chunk: int = 500
     prefilter: bool = True
+    es_highlight: bool = False  # True: snippets from the Elasticsearch highlighter (slower, see matcher)
+    group_size: int = 50  # watches per search (named clauses); 1 = one search per watch
     webhook_timeout_s: float = 5.0
     webhook_attempts: int = 3
     webhook_backoff_s: float = 0.5
@@ -72,7 +85,9 @@ class BatchReport:
     watch_errors: int = 0
     webhooks: int = 0
     fired_at: dict[str, float] = field(default_factory=dict)  # alert_id -> time.time() when created
+    fired_docs: dict[str, str] = field(default_factory=dict)  # alert_id -> doc_id
     seconds: float = 0.0
+    waited_s: float = 0.0  # of `seconds`, spent waiting for documents to become searchable
 
 
 def _body(resp: Any) -> Any:
@@ -147,6 +162,7 @@ class AlertStage:
                                len(pending), self.config.searchable_timeout_s, ", ".join(report.missing[:5]))
                 break
             time.sleep(self.config.poll_s)
+            report.waited_s += self.config.poll_s
         report.seconds = time.monotonic() - started
         return report
 
@@ -157,10 +173,30 @@ class AlertStage:
         matches: list[Match] = []
         n_errors = 0
         chunk = self.config.msearch_chunk
-        for start in range(0, len(cands), chunk):
-            part = cands[start:start + chunk]
-            resp = _body(self.es.msearch(searches=msearch_lines(part, self.config.docs_index)))
-            found, errors = parse_msearch(part, resp["responses"])
+        grouped = self.config.group_size > 1 and not self.config.es_highlight
+        units: Sequence[Any] = group_candidates(cands, self.config.group_size) if grouped else cands
+        for start in range(0, len(units), chunk):
+            part = units[start:start + chunk]
+            if grouped:
+                resp = _body(self.es.msearch(searches=group_lines(part, self.config.docs_index)))
+                found, errors = parse_group_msearch(part, resp["responses"])
+                if errors:  # one bad watch fails its group: run that group's watches one by one
+                    failed = {w.name for w, _ in errors}
+                    single = [c for c in cands if c.watch.name in failed]
+                    resp = _body(self.es.msearch(searches=msearch_lines(single, self.config.docs_index)))
+                    more, errors = parse_msearch(single, resp["responses"])
+                    found.extend(more)
+            else:
+                lines = msearch_lines(part, self.config.docs_index, highlight=self.config.es_highlight)
+                resp = _body(self.es.msearch(searches=lines))
+                found, errors = parse_msearch(part, resp["responses"])
+            if not self.config.es_highlight:
+                batch = {d.doc_id: d for d in docs}
+                for m in found:
+                    doc = batch.get(m.doc_id)
+                    if doc is not None:
+                        m.source = doc.source
+                        m.highlights = snippets(doc.text, m.watch.query)
             matches.extend(found)
             for watch, reason in errors:
                 logger.error("alert: watch %r failed to run and was skipped: %s", watch.name, reason)
@@ -217,6 +253,7 @@ class AlertStage:
                 continue
             report.new_alerts += 1
             report.fired_at[alert.alert_id] = now
+            report.fired_docs[alert.alert_id] = alert.doc_id
             watch = by_id[alert.alert_id].watch
             if watch.webhook:
                 report.webhooks += 1
