@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=20.0, help="docs/s in the steady-load phase")
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the steady-load phase")
     ap.add_argument("--batch-size", type=int, default=100)
+    ap.add_argument("--index-workers", type=int, default=1, help="index stage processes (same group)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--keep", action="store_true", help="keep the bench topics and indices")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         say("  " + ", ".join(f"{k} {v:.1f} docs/s" for k, v in alone.items()))
 
         watcher = Watcher(es, lane["docs"])
-        for name in STAGES:
+        for name in [*STAGES, *["index"] * (args.index_workers - 1)]:
             children.append(subprocess.Popen(
                 [sys.executable, __file__, "--child", name, "--lane", json.dumps(lane),
                  "--batch-size", str(args.batch_size)],
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in out.splitlines():
                 if line.startswith("{"):
                     info = json.loads(line)
-                    rss[info["stage"]] = info["peak_rss_mb"]
+                    rss[info["stage"]] = max(rss.get(info["stage"], 0), info["peak_rss_mb"])
         es.indices.refresh(index=lane["docs"])
         count = int(es.count(index=lane["docs"])["count"])
         slowest = min(alone.values())
@@ -279,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             "alone_docs_per_s": {k: round(v, 2) for k, v in alone.items()},
             "slowest_piece": min(alone, key=alone.get),
             "ratio_to_slowest_piece": round(e2e / slowest, 3),
+            "index_workers": args.index_workers,
             "steady_rate": args.rate,
             "steady_docs": len(steady),
             "steady_found": len(lat),
