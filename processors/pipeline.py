@@ -135,6 +135,10 @@ def build_stage(name: str, *, settings: Any = None, es: Any = None, docs_index: 
     t = {"raw": RAW_TOPIC, "cleaned": CLEANED_TOPIC, "extracted": EXTRACTED_TOPIC, **(topics or {})}
     if name == "extract":
         return ExtractStage(input_topic=t["cleaned"], output_topic=t["extracted"])
+    if name == "alert":  # watches over policy.extracted.v1 (processors/alert), its own consumer group
+        from processors.alert.stage import build_alert_stage
+
+        return build_alert_stage(settings=_settings(settings), es=es, input_topic=t["extracted"])
     if name not in ("clean", "index"):
         raise PolicywatchError(f"unknown stage {name!r}: choose one of {', '.join(STAGES)} or all")
     if es is None:
