@@ -73,7 +73,7 @@ H_GROWTH = "Indicator growth at least this many percent."
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(..., help=H_QUERY),
+    words: list[str] = typer.Argument(..., help=H_QUERY, metavar="QUERY..."),  # noqa: B008
     zone: str | None = typer.Option(None, "--zone", help=H_ZONE),
     region: str | None = typer.Option(None, "--region", help=H_REGION),
     metric: str | None = typer.Option(None, "--metric", help=H_METRIC),
@@ -85,6 +85,7 @@ def search_command(
     as_json: bool = typer.Option(False, "--json", help="One JSON object with total and hits."),
 ) -> None:
     """Search the indexed reports: ranked hits with highlighted snippets, matching indicators and URLs."""
+    query = " ".join(words)
     filters = make_filters(zone=zone, region=region, metric=metric, min_growth=min_growth, doc_type=doc_type,
                            since=since, until=until)
     request = SearchRequest(query=query, filters=filters, limit=limit)

@@ -8,11 +8,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from policywatch.errors import PolicywatchError
-from policywatch.search.query import F_TEXT, F_TITLE, SearchRequest, build_search_body
+from policywatch.search.query import F_TEXT, F_TITLE, SearchRequest, build_search_body, query_terms
+from policywatch.search.segment import segment
 
 logger = logging.getLogger(__name__)
 
 DOCS_ALIAS = "policy-docs"
+TEXT_FOR_SNIPPETS_MAX = 50  # up to this many hits, their text is fetched to complete the snippets
 
 _ADJACENT_TAGS = re.compile(r"</em>(\s*)<em>")
 _BLANKS = re.compile(r"\s+")
@@ -92,12 +94,40 @@ def shape_response(resp: dict[str, Any]) -> SearchResult:
                         took_ms=int(resp.get("took", 0)))
 
 
+def snippets(text: str, query: str, *, width: int = 40, max_fragments: int = 2) -> list[str]:
+    """Up to `max_fragments` windows of `text` around the first occurrence of each query term (or, for a
+    term only matched word by word, of its words), the occurrence wrapped in <em>."""
+    spans: list[tuple[int, int]] = []
+    for term in query_terms(query):
+        pos = text.find(term)
+        if pos >= 0:
+            spans.append((pos, pos + len(term)))
+            continue
+        for word in segment(term):
+            pos = text.find(word)
+            if pos >= 0:
+                spans.append((pos, pos + len(word)))
+    out: list[str] = []
+    covered_to = -1
+    for start, end in sorted(spans):
+        if start < covered_to or len(out) >= max_fragments:
+            continue
+        a, b = max(0, start - width), min(len(text), end + width)
+        frag = f"{text[a:start]}<em>{text[start:end]}</em>{text[end:b]}"
+        out.append(clean_fragment(frag))
+        covered_to = b
+    return out
+
+
 def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> SearchResult:
     """Run `request` on `index`; a missing index or a refused query becomes a PolicywatchError."""
     from elasticsearch import ApiError, NotFoundError
     from elasticsearch import ConnectionError as ESConnectionError
 
     body = build_search_body(request)
+    with_text = request.limit <= TEXT_FOR_SNIPPETS_MAX
+    if with_text:
+        body["_source"] = [*body["_source"], "text", "text_simplified"]
     try:
         resp = es.search(index=index, body=body)
     except NotFoundError as exc:
@@ -110,4 +140,21 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
         ) from exc
     except ApiError as exc:
         raise PolicywatchError(f"Elasticsearch refused the search: {exc}") from exc
-    return shape_response(resp.body if hasattr(resp, "body") else resp)
+    raw = resp.body if hasattr(resp, "body") else resp
+    result = shape_response(raw)
+    if with_text:
+        texts = {h["_id"]: (h.get("_source") or {}) for h in raw["hits"]["hits"]}
+        for hit in result.hits:
+            src = texts.get(hit.doc_id) or {}
+            add_missing_terms(hit, src.get("text_simplified") or src.get("text") or "", request.query)
+    return result
+
+
+def add_missing_terms(hit: SearchHit, text: str, query: str) -> None:
+    """The highlighter picks the densest passages, which can all be about one term: add a snippet around
+    the first occurrence of each query term no fragment shows yet."""
+    shown = "".join(hit.highlights)
+    for term in query_terms(query):
+        if f"<em>{term}</em>" in shown or term in shown.replace("<em>", "").replace("</em>", ""):
+            continue
+        hit.highlights.extend(snippets(text, term, max_fragments=1))

@@ -15,7 +15,7 @@ from typing import Any
 
 from policywatch.search.query import query_terms
 from policywatch.search.segment import normalize, segment
-from policywatch.search.service import clean_fragment
+from policywatch.search.service import clean_fragment, snippets  # noqa: F401 (snippets: re-exported)
 from policywatch.watches import Watch, group_match_body, match_body
 from schemas import Alert, ExtractedDocument, sha256_hex
 
@@ -192,31 +192,6 @@ def parse_group_msearch(
                 if name in by_name:
                     matches.append(Match(by_name[name], hit["_id"]))
     return matches, errors
-
-
-def snippets(text: str, query: str, *, width: int = 40, max_fragments: int = 2) -> list[str]:
-    """Up to `max_fragments` windows of `text` around the first occurrence of each query term (or, for a
-    term only matched word by word, of its words), the occurrence wrapped in <em>."""
-    spans: list[tuple[int, int]] = []
-    for term in query_terms(query):
-        pos = text.find(term)
-        if pos >= 0:
-            spans.append((pos, pos + len(term)))
-            continue
-        for word in segment(term):
-            pos = text.find(word)
-            if pos >= 0:
-                spans.append((pos, pos + len(word)))
-    out: list[str] = []
-    covered_to = -1
-    for start, end in sorted(spans):
-        if start < covered_to or len(out) >= max_fragments:
-            continue
-        a, b = max(0, start - width), min(len(text), end + width)
-        frag = f"{text[a:start]}<em>{text[start:end]}</em>{text[end:b]}"
-        out.append(clean_fragment(frag))
-        covered_to = b
-    return out
 
 
 def parse_msearch(
