@@ -14,21 +14,9 @@ from protego import Protego
 from pydantic import BaseModel, Field
 
 from crawlers.sources import Source
-from crawlers.status import PageStatus
+from crawlers.status import COUNT_NAMES, PageStatus
 
 SourceState = Literal["ok", "blocked", "failed"]
-COUNT_NAMES = (
-    "listed",
-    "new",
-    "changed",
-    "unchanged",
-    "failed",
-    "blocked",
-    "filtered",
-    "refused",
-    "attachments",
-    "pages",
-)
 
 
 class Counts(BaseModel):

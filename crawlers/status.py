@@ -16,6 +16,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+# Per-source counters of one crawl run, in report order.
+COUNT_NAMES = (
+    "listed",
+    "new",
+    "changed",
+    "unchanged",
+    "failed",
+    "blocked",
+    "filtered",
+    "refused",
+    "attachments",
+    "pages",
+)
+
 logger = logging.getLogger(__name__)
 
 CRAWL_STATUS_INDEX = "policy-crawl-status"
@@ -46,18 +60,7 @@ CRAWL_STATUS_MAPPING: dict[str, Any] = {
         "counts": {
             "properties": {
                 name: {"type": "integer"}
-                for name in (
-                    "listed",
-                    "new",
-                    "changed",
-                    "unchanged",
-                    "failed",
-                    "blocked",
-                    "filtered",
-                    "refused",
-                    "attachments",
-                    "pages",
-                )
+                for name in COUNT_NAMES
             }
         },
     },

@@ -11,34 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from processors.extraction.segment import cut
+from processors.extraction.segment import FUNCTION_TAGS, cut
 from processors.extraction.vocab import industry_pattern
 
-_DROP = {
-    "v",
-    "vd",
-    "vn",
-    "p",
-    "c",
-    "d",
-    "u",
-    "uj",
-    "ul",
-    "uz",
-    "ud",
-    "ug",
-    "r",
-    "m",
-    "q",
-    "t",
-    "y",
-    "e",
-    "o",
-    "ad",
-    "l",
-    "f",
-    "a",
-}
+_DROP = FUNCTION_TAGS | {"f", "a"}  # also localisers and adjectives
 _WINDOW_STOP = re.compile(r".*(?:[了以将对在把向从与和及的是]|并入|旗下|开始|建设|利用|发挥|审批)")
 _FUNCTION_CHARS = set("如与和及将对在把向以为从由等并")
 _ENUM_END = re.compile(

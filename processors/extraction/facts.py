@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from processors.extraction.segment import cut
+from processors.extraction.segment import FUNCTION_TAGS, cut
 from processors.extraction.vocab import zone_suffixes
 
 _PREFIX_STOP = re.compile(
@@ -15,29 +15,7 @@ _PREFIX_STOP = re.compile(
     r"国家级|省级|市级|县级|各类|入驻|落户|园中园|我们|签约|引进|启动|承接|设立|作为|其中|包括|推动|支持|"
     r"以下简称|简称|尽快|配齐|赋予|考入|跟踪|研判|助力|落地|规划|利用|通过|对标|举办|有关|\d{4}年(?:度)?|今年|现将)"
 )
-_DROP = {
-    "v",
-    "vd",
-    "vn",
-    "p",
-    "c",
-    "d",
-    "u",
-    "uj",
-    "ul",
-    "uz",
-    "ud",
-    "ug",
-    "r",
-    "m",
-    "q",
-    "t",
-    "y",
-    "e",
-    "o",
-    "ad",
-    "l",
-}
+_DROP = FUNCTION_TAGS
 _DOC_TYPES = (
     ("计划执行情况", re.compile(r"计划执行情况|计划的执行情况")),
     ("情况汇报", re.compile(r"情况汇报|汇报如下|工作汇报|情况报告")),

@@ -7,6 +7,34 @@ from functools import lru_cache
 
 from processors.extraction.vocab import VOCAB_DIR
 
+# jieba tags of words that never start or end a name: verbs, prepositions, conjunctions, adverbs,
+# particles, pronouns, numerals, measure words, time words, interjections, adjectives-as-adverbs, idioms.
+FUNCTION_TAGS = frozenset(
+    {
+        "v",
+        "vd",
+        "vn",
+        "p",
+        "c",
+        "d",
+        "u",
+        "uj",
+        "ul",
+        "uz",
+        "ud",
+        "ug",
+        "r",
+        "m",
+        "q",
+        "t",
+        "y",
+        "e",
+        "o",
+        "ad",
+        "l",
+    }
+)
+
 
 @lru_cache(maxsize=1)
 def tokenizer():
