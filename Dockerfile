@@ -14,7 +14,10 @@ COPY schemas ./schemas
 COPY processors ./processors
 COPY crawlers ./crawlers
 COPY seeds ./seeds
-RUN pip install .
+# gcc only while installing: jieba-fast (jieba's hot loops in C) is built from its source distribution.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install . \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 USER policywatch
 ENTRYPOINT []
