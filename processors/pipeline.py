@@ -1,7 +1,7 @@
 """Entry points the CLI and the Airflow DAGs call: replay files, run stages, report status.
 
     replay(["seeds/"])                       # local files -> policy.raw.v1
-    process("all", until_idle=True)          # clean, extract, index until nothing is left
+    process("all", until_idle=True)          # clean, extract, index, alert until nothing is left
     status()                                 # per stage: lag, processed, dead-lettered; per index: count
 """
 
@@ -30,7 +30,10 @@ from schemas import CLEANED_TOPIC, DLQ_TOPIC, EXTRACTED_TOPIC, RAW_TOPIC, RawDoc
 log = structlog.get_logger(__name__)
 
 REPLAY_SUFFIXES = {".txt", ".text", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc"}
-STAGE_TOPICS = {"clean": RAW_TOPIC, "extract": CLEANED_TOPIC, "index": EXTRACTED_TOPIC}
+STAGE_TOPICS = {"clean": RAW_TOPIC, "extract": CLEANED_TOPIC, "index": EXTRACTED_TOPIC,
+                "alert": EXTRACTED_TOPIC}
+# `process all`: every stage; alert last (it matches documents once index has made them searchable).
+ALL_STAGES = (*STAGES, "alert")
 _TYPES = {".txt": "text/plain", ".text": "text/plain", ".shtml": "text/html", ".doc": "application/msword"}
 
 
@@ -140,7 +143,7 @@ def build_stage(name: str, *, settings: Any = None, es: Any = None, docs_index: 
 
         return build_alert_stage(settings=_settings(settings), es=es, input_topic=t["extracted"])
     if name not in ("clean", "index"):
-        raise PolicywatchError(f"unknown stage {name!r}: choose one of {', '.join(STAGES)} or all")
+        raise PolicywatchError(f"unknown stage {name!r}: choose one of {', '.join(ALL_STAGES)} or all")
     if es is None:
         from policywatch.es_client import make_es
 
@@ -158,14 +161,14 @@ def process(stage: str, *, until_idle: bool = False, settings: Any = None, confi
             metrics_port: int | None = None, **stage_options: Any) -> dict[str, RunStats]:
     """Run one stage (or ``all``) as a consumer group member.
 
-    ``until_idle``: return once the input is drained (for ``all``: clean, then extract, then index, in
-    this process). Without it a stage runs until SIGTERM/SIGINT; ``all`` then starts one child process
-    per stage and forwards signals to them.
+    ``until_idle``: return once the input is drained (for ``all``: clean, then extract, then index, then
+    alert, in this process). Without it a stage runs until SIGTERM/SIGINT; ``all`` then starts one child
+    process per stage and forwards signals to them.
     """
     base = config or RunnerConfig()
     if stage == "all" and not until_idle:
         return _process_all_children(metrics_port)
-    names = list(STAGES) if stage == "all" else [stage]
+    names = list(ALL_STAGES) if stage == "all" else [stage]
     out: dict[str, RunStats] = {}
     for i, name in enumerate(names):
         cfg = RunnerConfig(**{**asdict(base), "until_idle": until_idle})
@@ -177,7 +180,7 @@ def process(stage: str, *, until_idle: bool = False, settings: Any = None, confi
 
 def _process_all_children(metrics_port: int | None) -> dict[str, RunStats]:
     children = []
-    for i, name in enumerate(STAGES):
+    for i, name in enumerate(ALL_STAGES):
         cmd = [sys.executable, "-m", "policywatch", "process", name]
         if metrics_port:
             cmd += ["--metrics-port", str(metrics_port + i)]
@@ -192,7 +195,7 @@ def _process_all_children(metrics_port: int | None) -> dict[str, RunStats]:
     signal.signal(signal.SIGINT, forward)
     codes = [child.wait() for child in children]
     if any(codes):
-        raise PolicywatchError(f"stage processes exited with {dict(zip(STAGES, codes, strict=True))}")
+        raise PolicywatchError(f"stage processes exited with {dict(zip(ALL_STAGES, codes, strict=True))}")
     return {}
 
 
@@ -235,7 +238,7 @@ def status(settings: Any = None, *, groups: dict[str, str] | None = None,
     from policywatch.kafka_client import make_admin, make_consumer
 
     s = _settings(settings)
-    groups = groups or {name: f"policywatch-{name}" for name in STAGES}
+    groups = groups or {name: f"policywatch-{name}" for name in ALL_STAGES}
     result: dict[str, Any] = {"stages": {}, "indices": {}}
     try:
         admin = make_admin(s)

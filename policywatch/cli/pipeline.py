@@ -41,14 +41,17 @@ def replay_cmd(
 
 @app.command("process")
 def process_cmd(
-    stage: str = typer.Argument(..., help="clean, extract, index, or all."),
+    stage: str = typer.Argument(..., help="clean, extract, index, alert, or all (all four)."),
     until_idle: bool = typer.Option(False, "--until-idle", help="Stop once the input topic is drained."),
     batch_size: int = typer.Option(100, "--batch-size", min=1, help="Messages per batch."),
     group: str = typer.Option(None, "--group", help="Consumer group (default policywatch-<stage>)."),
     metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus metrics on this port."),
     verbose: int = typer.Option(0, "-v", count=True, help="More logging (-v: info, -vv: debug)."),
 ) -> None:
-    """Run a pipeline stage as a Kafka consumer group member (SIGTERM/SIGINT: finish the batch and exit)."""
+    """Run a pipeline stage as a Kafka consumer group member (SIGTERM/SIGINT: finish the batch and exit).
+
+    `all` runs clean, extract, index and alert: with --until-idle one after the other in this process,
+    else one child process per stage."""
     import logging
 
     from processors.observability import configure_logging
