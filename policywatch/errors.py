@@ -1,4 +1,5 @@
-"""One exception root. A PolicywatchError is a user-facing failure: the CLI prints its message, no traceback."""
+"""One exception root. A PolicywatchError is a user-facing failure: the CLI prints its message,
+no traceback."""
 
 
 class PolicywatchError(Exception):

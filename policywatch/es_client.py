@@ -50,3 +50,27 @@ def make_es(settings: Settings | None = None, **overrides: Any):
     cfg = es_config(settings)
     cfg.update(overrides)
     return Elasticsearch(**cfg)
+
+
+def unreachable_message(settings: Settings | None = None, exc: BaseException | None = None) -> str:
+    """One line naming Elasticsearch, the address tried and what to do."""
+    s = settings or get_settings()
+    why = f" ({type(exc).__name__})" if exc is not None else ""
+    return (f"cannot reach Elasticsearch at {s.elasticsearch_url}{why}: start the local stack with "
+            "`policywatch stack up`, or set POLICYWATCH_ES_URL to a running cluster")
+
+
+def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> None:
+    """Fail fast with a clear ServiceUnavailable when Elasticsearch cannot be connected to within
+    `timeout` seconds."""
+    from policywatch.errors import ServiceUnavailable
+
+    s = settings or get_settings()
+    try:
+        make_es(s, request_timeout=timeout, max_retries=0, retry_on_timeout=False).info()
+    except Exception as exc:
+        name = type(exc).__module__ or ""
+        if name.startswith(("elasticsearch", "elastic_transport")) and type(exc).__name__ in (
+                "ConnectionError", "ConnectionTimeout"):
+            raise ServiceUnavailable(unreachable_message(s, exc)) from exc
+        # Anything else (e.g. a user not allowed to call GET /) is the command's business.

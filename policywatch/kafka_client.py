@@ -94,3 +94,43 @@ def make_admin(settings: Settings | None = None, **overrides: Any):
     cfg: dict[str, Any] = {**connection_config(settings), "request_timeout_ms": 30_000}
     cfg.update(overrides)
     return KafkaAdminClient(**cfg)
+
+
+def unreachable_message(settings: Settings | None = None, exc: BaseException | None = None) -> str:
+    """One line naming Kafka, the address tried and what to do."""
+    s = settings or get_settings()
+    why = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else (
+        f" ({type(exc).__name__})" if exc is not None else "")
+    return (f"cannot reach Kafka at {s.kafka_servers}{why}: start the local stack with "
+            "`policywatch stack up`, or set POLICYWATCH_KAFKA_BOOTSTRAP to a running broker")
+
+
+def _host_port(server: str) -> tuple[str, int]:
+    server = server.strip()
+    if "://" in server:
+        server = server.split("://", 1)[1]
+    host, _, port = server.rpartition(":")
+    if not host:  # no port given
+        return server.strip("[]"), 9092
+    return host.strip("[]"), int(port)
+
+
+def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> None:
+    """Fail fast with a clear ServiceUnavailable when no bootstrap server accepts a TCP connection
+    (kafka-python itself would retry for its whole request timeout, 30 s, before giving up)."""
+    import socket
+
+    from policywatch.errors import ServiceUnavailable
+
+    s = settings or get_settings()
+    last: OSError | None = None
+    for server in s.kafka_servers.split(","):
+        try:
+            host, port = _host_port(server)
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except ValueError as exc:
+            last = OSError(f"bad address {server!r}: {exc}")
+        except OSError as exc:
+            last = exc
+    raise ServiceUnavailable(unreachable_message(s, last))

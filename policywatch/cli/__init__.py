@@ -1,4 +1,9 @@
-"""The `policywatch` command. Each sub-command lives in its own module and registers on `app`."""
+"""The `policywatch` command. Each sub-command lives in its own module and registers on `app`.
+
+Exit codes: 0 success, 1 a PolicywatchError (or a service that cannot be reached; its message is printed on
+one line, no traceback), 2 a usage error (click's short usage message), 130 interrupted; a command may
+exit with its own code (e.g. `crawl` 3 when a source failed).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from policywatch.errors import PolicywatchError
 
@@ -15,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, highlight=False)
 
 
 def _register() -> None:
@@ -23,25 +29,54 @@ def _register() -> None:
     from policywatch.cli import commands  # noqa: F401
 
 
+def _print_error(message: str) -> None:
+    # soft_wrap: one line however long (rich would otherwise wrap at 80 columns when not on a terminal).
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+
+
+def _service_error(exc: BaseException) -> str | None:
+    """A one-line message for a Kafka or Elasticsearch connection failure that escaped a command."""
+    module = type(exc).__module__ or ""
+    name = type(exc).__name__
+    if module.startswith("kafka") and name in ("NoBrokersAvailable", "KafkaTimeoutError",
+                                               "KafkaConnectionError", "NodeNotReadyError"):
+        from policywatch.kafka_client import unreachable_message
+        from policywatch.settings import get_settings
+
+        return unreachable_message(get_settings(), exc)
+    if module.startswith(("elasticsearch", "elastic_transport")) and name in (
+            "ConnectionError", "ConnectionTimeout", "TransportError"):
+        from policywatch.es_client import unreachable_message
+        from policywatch.settings import get_settings
+
+        return unreachable_message(get_settings(), exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code. Click runs in standalone mode, so usage errors (typer 0.29
+    raises its bundled click's exceptions, not `click.ClickException`) print the short usage message and
+    exit 2 there; `typer.Exit(n)` and `SystemExit(n)` become the exit code."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
-    except PolicywatchError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        app(args=argv, prog_name="policywatch", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        _print_error(str(code))
         return 1
-    except SystemExit as exc:  # typer/click exit codes
-        return int(exc.code or 0)
-    except typer.Abort:
-        err_console.print("aborted")
-        return 130
-    except Exception as exc:  # click usage errors arrive as ClickException
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except PolicywatchError as exc:
+        _print_error(str(exc))
+        return 1
+    except Exception as exc:
+        message = _service_error(exc)
+        if message is None:
+            raise
+        _print_error(message)
+        return 1
     return 0
 
 

@@ -22,9 +22,11 @@ def replay_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Publish local files to policy.raw.v1 as RawDocuments (doc_id = sha256 of the file's bytes)."""
+    from policywatch.kafka_client import check_reachable
     from processors.pipeline import iter_replay_files, replay
 
     total = len(iter_replay_files(paths))
+    check_reachable(get_settings())
     with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   disable=as_json, transient=False) as bar:
         task = bar.add_task("replay", total=total)
@@ -72,8 +74,10 @@ def process_cmd(
 @app.command("status")
 def status_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Per stage: processed, lag and dead letters; per index: document count."""
+    from policywatch.kafka_client import check_reachable
     from processors.pipeline import status
 
+    check_reachable(get_settings())  # seconds, not kafka-python's 30 s bootstrap timeout
     report = status(get_settings())
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))

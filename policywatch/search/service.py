@@ -135,9 +135,9 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
             f"index {index!r} does not exist: run `policywatch init`, then process some documents"
         ) from exc
     except ESConnectionError as exc:
-        raise PolicywatchError(
-            "cannot reach Elasticsearch: start it with `policywatch stack up` or set POLICYWATCH_ES_URL"
-        ) from exc
+        from policywatch.es_client import unreachable_message
+
+        raise PolicywatchError(unreachable_message(exc=exc)) from exc
     except ApiError as exc:
         raise PolicywatchError(f"Elasticsearch refused the search: {exc}") from exc
     raw = resp.body if hasattr(resp, "body") else resp
