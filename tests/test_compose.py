@@ -55,3 +55,18 @@ def test_compose_wires_every_stage_with_the_same_variables():
         assert env["POLICYWATCH_ES_URL"] == "http://elasticsearch:9200"
     assert "8.19" in services["elasticsearch"]["image"] and "8.19" in services["kibana"]["image"]
     assert services["kafka"]["image"].startswith("apache/kafka:")
+
+
+def test_airflow_services_run_the_image_with_the_project_installed():
+    """The DAG tasks import the project (scrapy, kafka-python, elasticsearch…): the stock apache/airflow
+    image lacks them, so every Airflow service runs the image built from Dockerfile.airflow."""
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    dockerfile = (ROOT / "Dockerfile.airflow").read_text()
+    assert "FROM apache/airflow:3.3.2-python3.11" in dockerfile
+    assert 'pip install --no-cache-dir -e ".[airflow]"' in dockerfile
+    for name in ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor"):
+        svc = services[name]
+        assert svc["image"].startswith("policywatch-airflow:"), name
+        assert svc["build"]["dockerfile"] == "Dockerfile.airflow", name
+    pins = (ROOT / "pyproject.toml").read_text()
+    assert '"apache-airflow==3.3.2"' in pins  # the extra keeps the base image's Airflow
