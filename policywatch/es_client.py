@@ -67,7 +67,8 @@ def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> N
 
     s = settings or get_settings()
     try:
-        make_es(s, request_timeout=timeout, max_retries=0, retry_on_timeout=False).info()
+        # cluster.health, not info(): GET / is absent from the core-only distribution
+        make_es(s, request_timeout=timeout, max_retries=0, retry_on_timeout=False).cluster.health()
     except Exception as exc:
         name = type(exc).__module__ or ""
         if name.startswith(("elasticsearch", "elastic_transport")) and type(exc).__name__ in (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -25,7 +26,9 @@ WATCHES = "policy-watches"
 ALERTS = "policy-alerts"
 CRAWL_STATUS = "policy-crawl-status"
 SOURCE_HEALTH = "policy-source-health"
-ALIASES = (DOCS, INDICATORS, WATCHES, ALERTS, CRAWL_STATUS, SOURCE_HEALTH)
+FINGERPRINTS = "policy-fingerprints"
+ALIASES = (DOCS, INDICATORS, WATCHES, ALERTS, CRAWL_STATUS, SOURCE_HEALTH, FINGERPRINTS)
+_VERSION_RE = re.compile(r"^(?P<alias>.+)-v(?P<n>\d+)$")
 
 
 @cache
@@ -62,7 +65,7 @@ def index_body(alias: str, settings: Settings) -> dict[str, Any]:
 
 
 def ensure_indices(es: Any, settings: Settings, report: Report, aliases=ALIASES) -> None:
-    from elasticsearch import ApiError, NotFoundError
+    from elasticsearch import ApiError
     from elasticsearch import ConnectionError as ESConnectionError
 
     try:
@@ -73,38 +76,109 @@ def ensure_indices(es: Any, settings: Settings, report: Report, aliases=ALIASES)
             "Start the local stack with `policywatch stack up`, or set POLICYWATCH_ES_URL (and credentials)."
         ) from exc
     for alias in aliases:
-        body = template_body(alias, settings)
-        tname = alias
-        try:
-            current = es.indices.get_index_template(name=tname)["index_templates"][0]["index_template"]
-            installed = (current.get("_meta") or {}).get("checksum")
-        except NotFoundError:
-            installed = None
-        if installed != body["_meta"]["checksum"]:
-            es.indices.put_index_template(name=tname, **body)
-            report.add("template", tname, "created" if installed is None else "updated",
-                       f"patterns {body['index_patterns']}")
-        else:
-            report.add("template", tname, "unchanged")
+        changed = ensure_template(es, alias, settings, report)
+        ensure_alias(es, alias, settings, report, template_changed=changed)
 
-        index = index_name(alias)
-        if not es.indices.exists(index=index):
-            es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
-            report.add("index", index, "created", f"alias {alias}")
-            continue
-        report.add("index", index, "unchanged")
-        if installed is not None and installed != body["_meta"]["checksum"]:
-            report.add("index", index, "warning",
-                       "template changed: the existing index keeps its mapping; bump index_version, replay")
-        holders = {}
-        if es.indices.exists_alias(name=alias):
-            holders = es.indices.get_alias(name=alias, ignore_unavailable=True)
-        if index in holders and holders[index]["aliases"][alias].get("is_write_index", True):
-            report.add("alias", alias, "unchanged", f"-> {index}")
-            continue
-        actions: list[dict] = [
-            {"remove": {"index": other, "alias": alias}} for other in holders if other != index
-        ]
-        actions.append({"add": {"index": index, "alias": alias, "is_write_index": True}})
-        es.indices.update_aliases(actions=actions)
-        report.add("alias", alias, "updated", f"-> {index}")
+
+def ensure_template(es: Any, alias: str, settings: Settings, report: Report | None = None) -> bool:
+    """Install or update the composable template of `alias`; True when an older one was replaced."""
+    from elasticsearch import NotFoundError
+
+    report = report if report is not None else Report()
+    body = template_body(alias, settings)
+    try:
+        current = es.indices.get_index_template(name=alias)["index_templates"][0]["index_template"]
+        installed = (current.get("_meta") or {}).get("checksum")
+    except NotFoundError:
+        installed = None
+    if installed == body["_meta"]["checksum"]:
+        report.add("template", alias, "unchanged")
+        return False
+    es.indices.put_index_template(name=alias, **body)
+    report.add("template", alias, "created" if installed is None else "updated",
+               f"patterns {body['index_patterns']}")
+    return installed is not None
+
+
+def ensure_index(es: Any, alias: str, name: str | None = None, settings: Settings | None = None) -> str:
+    """For a stage that writes a logical index on first use (the clean stage's policy-fingerprints):
+    `name` None or the alias: what `init` does for it (template, `<alias>-v<n>`, the alias), returning
+    the index written to; another name (a test's private index): that index, created with the template's
+    settings and mappings unless it exists. The mapping lives in one place, templates/<alias>.json."""
+    from policywatch.settings import get_settings
+
+    s = settings or get_settings()
+    if name is None or name == alias:
+        ensure_template(es, alias, s)
+        return ensure_alias(es, alias, s)
+    if not es.indices.exists(index=name):
+        es.options(ignore_status=400).indices.create(index=name, **index_body(alias, s))  # 400: a race
+    return name
+
+
+def _version_of(index: str, alias: str) -> int | None:
+    m = _VERSION_RE.match(index)
+    return int(m["n"]) if m and m["alias"] == alias else None
+
+
+def ensure_alias(es: Any, alias: str, settings: Settings, report: Report | None = None, *,
+                 template_changed: bool = False, version: int | None = None) -> str:
+    """Make sure `alias` exists; return the index it writes to.
+
+    - The alias exists and points at indices of its family (`<alias>-v<n>`, whatever n: the template's
+      version, or a newer one a reindex switched it to): left alone. A reindex is never undone, and an
+      alias behind the template's `index_version` is reported (run `policywatch reindex`), not switched
+      to an empty index.
+    - The alias does not exist: `<alias>-v<index_version>` is created from the template (or, when it
+      exists already, attached) and becomes the alias's write index.
+    - A concrete index named like the alias (created before the alias existed): left alone.
+
+    `version` defaults to the template file's `index_version` (tests pass it for private aliases).
+    """
+    report = report if report is not None else Report()
+    version = int(_load(alias)["index_version"]) if version is None else version
+    want = f"{alias}-v{version}"
+    if es.indices.exists_alias(name=alias):
+        holders = es.indices.get_alias(name=alias, ignore_unavailable=True)
+        writes = [i for i, meta in holders.items() if meta["aliases"][alias].get("is_write_index")]
+        write = writes[0] if writes else (next(iter(holders)) if len(holders) == 1 else None)
+        foreign = sorted(i for i in holders if _version_of(i, alias) is None)
+        if foreign:
+            report.add("alias", alias, "warning",
+                       f"points at {', '.join(sorted(holders))}, not only {alias}-v<n> indices: left alone")
+        elif write is None:
+            report.add("alias", alias, "warning",
+                       f"points at {', '.join(sorted(holders))} with no write index: left alone "
+                       "(set is_write_index on one of them)")
+        else:
+            n = _version_of(write, alias) or 0
+            report.add("alias", alias, "unchanged", f"-> {write}")
+            if n < version:
+                report.add("alias", alias, "warning",
+                           f"-> {write}, but the template's index_version is {version}: run "
+                           f"`policywatch reindex --alias {alias}` to rebuild it as {want}")
+            elif n == version and template_changed:
+                report.add("index", write, "warning",
+                           "template changed: the existing index keeps its mapping; bump index_version, "
+                           "then reindex")
+        return write or want
+    if es.indices.exists(index=alias):
+        # A concrete index (e.g. policy-fingerprints as the clean stage created it before init managed
+        # it, with the same mapping): it works as it is, so it is left alone.
+        report.add("index", alias, "unchanged", f"a concrete index, not an alias (no {want})")
+        return alias
+    if es.indices.exists(index=want):
+        es.indices.update_aliases(actions=[{"add": {"index": want, "alias": alias, "is_write_index": True}}])
+        report.add("index", want, "unchanged")
+        report.add("alias", alias, "created", f"-> {want}")
+        return want
+    from elasticsearch import BadRequestError
+
+    try:
+        es.indices.create(index=want, aliases={alias: {"is_write_index": True}})
+    except BadRequestError as exc:  # another process created it meanwhile
+        if "resource_already_exists_exception" not in str(exc):
+            raise
+        return ensure_alias(es, alias, settings, report, template_changed=template_changed, version=version)
+    report.add("index", want, "created", f"alias {alias}")
+    return want
