@@ -222,3 +222,42 @@ def test_ensure_index_for_a_private_name_uses_the_template_mapping(es, settings,
         assert mapping["properties"]["bands"]["type"] == "keyword"
     finally:
         es.options(ignore_status=404).indices.delete(index=name)
+
+
+def test_crawl_status_template_maps_page_and_run_documents():
+    """Every field the crawlers write (crawlers/status.py pages, crawlers/pipelines.py run records) is
+    mapped by the template, with dates as dates and the run counts as integers."""
+    from crawlers.status import COUNT_NAMES, CRAWL_STATUS_MAPPING
+
+    props = esprov.spec(esprov.CRAWL_STATUS)["template"]["template"]["mappings"]["properties"]
+    assert set(CRAWL_STATUS_MAPPING["properties"]) <= set(props)
+    for name in ("started_at", "finished_at", "last_fetched_at", "first_seen_at", "last_changed_at"):
+        assert props[name]["type"] == "date", name
+    for name in ("kind", "run_id", "status", "source_id"):
+        assert props[name]["type"] == "keyword", name
+    assert {n: f["type"] for n, f in props["counts"]["properties"].items()} == dict.fromkeys(
+        COUNT_NAMES, "integer")
+
+
+def test_init_adds_new_template_fields_to_the_live_index(es, settings, private_alias):
+    """A template that only adds fields updates the existing index's mapping (no reindex needed)."""
+    from policywatch.provision import Report
+
+    body = esprov.index_body(esprov.CRAWL_STATUS, settings)
+    old = json.loads(json.dumps(body))
+    for name in ("started_at", "finished_at", "counts"):
+        del old["mappings"]["properties"][name]
+    es.indices.create(index=f"{private_alias}-v1", aliases={private_alias: {"is_write_index": True}}, **old)
+    es.index(index=private_alias, id="page", document={"kind": "page", "url": "http://x/"}, refresh=True)
+    report = Report()
+    esprov._extend_mapping(es, esprov.CRAWL_STATUS, f"{private_alias}-v1", settings, report)
+    assert [(c.kind, c.action) for c in report.changes] == [("index", "updated")]
+    mapping = es.indices.get_mapping(index=private_alias)[f"{private_alias}-v1"]["mappings"]["properties"]
+    assert mapping["started_at"]["type"] == "date"
+    assert mapping["counts"]["properties"]["new"]["type"] == "integer"
+    es.index(index=private_alias, id="run:s:1", refresh=True, document={
+        "kind": "run", "source_id": "s", "run_id": "1", "started_at": "2024-05-01T08:00:00+00:00",
+        "finished_at": "2024-05-01T08:03:00+00:00", "status": "ok", "message": None,
+        "counts": {"listed": 3, "new": 1}})
+    hits = es.search(index=private_alias, query={"range": {"started_at": {"gte": "2024-05-01"}}})["hits"]
+    assert [h["_id"] for h in hits["hits"]] == ["run:s:1"]

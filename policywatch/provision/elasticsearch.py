@@ -116,6 +116,21 @@ def ensure_index(es: Any, alias: str, name: str | None = None, settings: Setting
     return name
 
 
+def _extend_mapping(es: Any, alias: str, index: str, settings: Settings, report: Report) -> None:
+    """After a template change, add its new fields to the live index (Elasticsearch accepts additions to
+    a mapping, not changes); a change that is not an addition needs a new index_version and a reindex."""
+    from elasticsearch import BadRequestError
+
+    try:
+        es.indices.put_mapping(index=index, **index_body(alias, settings)["mappings"])
+    except BadRequestError as exc:
+        report.add("index", index, "warning",
+                   f"template changed and the existing index cannot take the new mapping ({exc.message}): "
+                   "bump index_version, then reindex")
+        return
+    report.add("index", index, "updated", "template changed: new fields added to the mapping")
+
+
 def _version_of(index: str, alias: str) -> int | None:
     m = _VERSION_RE.match(index)
     return int(m["n"]) if m and m["alias"] == alias else None
@@ -158,9 +173,7 @@ def ensure_alias(es: Any, alias: str, settings: Settings, report: Report | None 
                            f"-> {write}, but the template's index_version is {version}: run "
                            f"`policywatch reindex --alias {alias}` to rebuild it as {want}")
             elif n == version and template_changed:
-                report.add("index", write, "warning",
-                           "template changed: the existing index keeps its mapping; bump index_version, "
-                           "then reindex")
+                _extend_mapping(es, alias, write, settings, report)
         return write or want
     if es.indices.exists(index=alias):
         # A concrete index (e.g. policy-fingerprints as the clean stage created it before init managed
