@@ -3,10 +3,10 @@
 Run `python kibana/build.py` after changing this file; tests/test_kibana.py checks the ndjson is
 current and that every field it names exists in the index templates.
 
-Objects: data views for policy-docs, policy-indicators and policy-alerts; saved searches (latest
-publications, latest alerts, GDP indicators); Lens charts (new publications over time, indicators by zone
-and year); a dashboard; and an Elasticsearch-query rule on policy-alerts (imported disabled, as Kibana
-does with every imported rule; `policywatch init` enables it).
+Objects: data views for policy-docs, policy-indicators, policy-alerts and policy-source-health; saved
+searches (latest publications, latest alerts, GDP indicators, source health); Lens charts (new
+publications over time, indicators by zone and year); a dashboard; and an Elasticsearch-query rule on
+policy-alerts (imported disabled, as Kibana does with every imported rule; `policywatch init` enables it).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ CORE = "8.8.0"
 DV_DOCS = "policywatch-docs"
 DV_INDICATORS = "policywatch-indicators"
 DV_ALERTS = "policywatch-alerts"
+DV_SOURCE_HEALTH = "policywatch-source-health"
 RULE_ID = "policywatch-new-alerts"
 
 
@@ -74,6 +75,8 @@ def objects() -> list[dict[str, Any]]:
         data_view(DV_DOCS, "policy-docs", "policywatch: publications", "published_at"),
         data_view(DV_INDICATORS, "policy-indicators", "policywatch: indicators", "indexed_at"),
         data_view(DV_ALERTS, "policy-alerts", "policywatch: alerts", "matched_at"),
+        # policywatch/source_health.py SourceHealth.document(): one document per source (_id = source_id)
+        data_view(DV_SOURCE_HEALTH, "policy-source-health", "policywatch: source health", "checked_at"),
         saved_search("policywatch-latest-publications", "policywatch: latest publications", DV_DOCS,
                      ["title", "zone", "region.province", "doc_type", "year", "period", "url"],
                      [["published_at", "desc"]]),
@@ -82,6 +85,10 @@ def objects() -> list[dict[str, Any]]:
         saved_search("policywatch-gdp-indicators", "policywatch: GDP indicators", DV_INDICATORS,
                      ["zone", "doc_year", "period", "label", "value", "unit", "growth_pct", "scope", "url"],
                      [["indexed_at", "desc"]], query="metric : gdp"),
+        saved_search("policywatch-source-health-list", "policywatch: source health", DV_SOURCE_HEALTH,
+                     ["source_id", "name", "state", "consecutive_failures", "last_run_at", "last_new_at",
+                      "message"],
+                     [["consecutive_failures", "desc"], ["checked_at", "desc"]]),
         lens("policywatch-publications-over-time", "policywatch: new publications over time", DV_DOCS,
              "lnsXY",
              {"c_date": {"label": "published", "dataType": "date", "operationType": "date_histogram",
@@ -118,13 +125,14 @@ def objects() -> list[dict[str, Any]]:
         ("p2", "lens", "policywatch-indicators-by-zone-year", {"x": 24, "y": 0, "w": 24, "h": 14}),
         ("p3", "search", "policywatch-latest-alerts", {"x": 0, "y": 14, "w": 48, "h": 14}),
         ("p4", "search", "policywatch-latest-publications", {"x": 0, "y": 28, "w": 48, "h": 16}),
+        ("p5", "search", "policywatch-source-health-list", {"x": 0, "y": 44, "w": 48, "h": 12}),
     ]
     out.append({
         "id": "policywatch-overview", "type": "dashboard", "coreMigrationVersion": CORE,
         "typeMigrationVersion": "8.7.0",
         "attributes": {
             "title": "policywatch: overview",
-            "description": "New publications, indicators by zone and year, latest alerts.",
+            "description": "New publications, indicators by zone and year, latest alerts, source health.",
             "panelsJSON": json.dumps([
                 {"type": t, "gridData": {**grid, "i": p}, "panelIndex": p,
                  "embeddableConfig": {"enhancements": {}}, "panelRefName": f"panel_{p}"}

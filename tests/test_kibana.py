@@ -62,13 +62,13 @@ def test_every_line_is_a_saved_object_with_a_unique_id() -> None:
     assert all({"id", "type", "attributes", "references"} <= set(o) for o in objs)
     assert len({(o["type"], o["id"]) for o in objs}) == len(objs)
     kinds = [o["type"] for o in objs]
-    assert kinds.count("index-pattern") == 3 and "dashboard" in kinds and "alert" in kinds
+    assert kinds.count("index-pattern") == 4 and "dashboard" in kinds and "alert" in kinds
     assert kinds.count("search") >= 2
 
 
-def test_data_views_cover_the_three_indices_with_template_time_fields() -> None:
+def test_data_views_cover_the_four_indices_with_template_time_fields() -> None:
     views = {o["attributes"]["title"]: o["attributes"] for o in _objects() if o["type"] == "index-pattern"}
-    assert set(views) == {"policy-docs", "policy-indicators", "policy-alerts"}
+    assert set(views) == {"policy-docs", "policy-indicators", "policy-alerts", "policy-source-health"}
     for index, attrs in views.items():
         assert attrs["timeFieldName"] in _template_fields(index), index
 
@@ -82,6 +82,23 @@ def test_saved_searches_name_template_fields() -> None:
         kql = source["query"]["query"]
         if kql:
             assert kql.split(":")[0].strip() in fields
+
+
+def test_source_health_search_shows_what_the_health_check_writes() -> None:
+    """The saved search's columns are fields of SourceHealth.document() (policywatch/source_health.py)."""
+    from datetime import UTC, datetime
+
+    from policywatch.source_health import SourceHealth
+
+    search = _by_id()["policywatch-source-health-list"]
+    assert _index_of(search) == "policy-source-health"
+    columns = search["attributes"]["columns"]
+    assert columns == ["source_id", "name", "state", "consecutive_failures", "last_run_at", "last_new_at",
+                       "message"]
+    doc = SourceHealth(source_id="s", name="n", checked_at=datetime.now(UTC), state="ok", flags=[],
+                       consecutive_failures=0, last_run_at=None, last_run_status=None, last_success_at=None,
+                       last_new_at=None, expected_cadence_days=7.0, quiet_days=None, message=None).document()
+    assert set(columns) | {"checked_at"} <= set(doc)
 
 
 def test_lens_columns_name_template_fields() -> None:
