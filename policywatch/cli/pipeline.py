@@ -52,8 +52,7 @@ def process_cmd(
 ) -> None:
     """Run a pipeline stage as a Kafka consumer group member (SIGTERM/SIGINT: finish the batch and exit).
 
-    `all` runs clean, extract, index and alert: with --until-idle one after the other in this process,
-    else one child process per stage."""
+    `all` runs clean, extract, index and alert (--until-idle: in turn here; else a process each)."""
     import logging
 
     from processors.observability import configure_logging
