@@ -16,9 +16,10 @@ The old index is kept (delete it once satisfied). Only core Elasticsearch APIs a
 distribution has no `_reindex`.
 
 Target naming: for an alias with a template file (policywatch/provision/templates), the template's
-`index_version`, which must be newer than the index behind the alias: bump it to rebuild, because
-`policywatch init` points the alias at `<alias>-v<index_version>`. Other aliases get the current
-version + 1.
+`index_version`, which must be newer than the index behind the alias: bump it to rebuild, so that
+the new index is built with the template's mapping and `policywatch init` (which attaches
+`<alias>-v<index_version>` to a missing alias and warns when the alias lags the template) agrees with
+what the alias points at. Other aliases get the current version + 1.
 """
 
 from __future__ import annotations
@@ -209,8 +210,8 @@ def plan(es: Any, consumer: Any, *, alias: str, topic: str, settings: Any = None
     target = choose_target(alias, current, existing, template_version)
     if template_version is not None and _version(target, alias) != template_version:
         raise ReindexError(
-            f"{alias} already uses index_version {template_version} of its template, and "
-            f"`policywatch init` points the alias back at {alias}-v{template_version}: bump index_version "
+            f"{alias} already uses index_version {template_version} of its template, and the new index is "
+            f"named and mapped after that version: bump index_version "
             f"in policywatch/provision/templates/{alias}.json, then reindex"
         )
     if target in existing and target not in current and es.count(index=target)["count"]:

@@ -204,11 +204,14 @@ def test_ensure_alias_leaves_a_concrete_index_of_that_name_alone(es, settings, p
 # --- policy-fingerprints: one mapping, in templates/ --------------------------------------------------
 
 
-def test_fingerprint_template_is_the_clean_stage_mapping():
-    from processors.clean.dedup import FINGERPRINT_INDEX, FINGERPRINT_MAPPING
+def test_fingerprint_store_creates_its_index_from_the_template(es, unique_name):
+    from processors.clean.dedup import FINGERPRINT_INDEX, EsFingerprintStore
 
     assert FINGERPRINT_INDEX == esprov.FINGERPRINTS and esprov.FINGERPRINTS in esprov.ALIASES
-    assert esprov.spec(esprov.FINGERPRINTS)["template"]["template"]["mappings"] == FINGERPRINT_MAPPING
+    name = unique_name("fp-store")
+    EsFingerprintStore(es, index=name).ensure_index()
+    mapping = es.indices.get_mapping(index=name)[name]["mappings"]
+    assert mapping == esprov.spec(esprov.FINGERPRINTS)["template"]["template"]["mappings"]
 
 
 def test_ensure_index_for_a_private_name_uses_the_template_mapping(es, settings, unique_name):

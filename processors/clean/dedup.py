@@ -26,17 +26,6 @@ from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming,
 logger = logging.getLogger(__name__)
 
 FINGERPRINT_INDEX = "policy-fingerprints"
-FINGERPRINT_MAPPING = {
-    "dynamic": "strict",
-    "properties": {
-        "doc_id": {"type": "keyword"},
-        "simhash": {"type": "keyword"},
-        "bands": {"type": "keyword"},
-        "first_seen": {"type": "date"},
-        "cluster_id": {"type": "keyword"},
-        "url": {"type": "keyword", "index": False},
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -140,12 +129,10 @@ class EsFingerprintStore:
     def ensure_index(self) -> None:
         if self._ready:
             return
-        if not self.es.indices.exists(index=self.index):
-            self.es.options(ignore_status=400).indices.create(
-                index=self.index,
-                settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
-                mappings=FINGERPRINT_MAPPING,
-            )
+        # The mapping lives in policywatch/provision/templates/policy-fingerprints.json, as for `init`.
+        from policywatch.provision.elasticsearch import ensure_index
+
+        ensure_index(self.es, FINGERPRINT_INDEX, self.index)
         self._ready = True
 
     def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
