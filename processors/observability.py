@@ -45,6 +45,9 @@ def configure_logging(level: int = logging.INFO, *, json: bool | None = None) ->
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr)
+    # kafka-python logs its own reconnects and metadata refreshes (with tracebacks) at WARNING/ERROR; the
+    # runner reports an unreachable broker itself, with what to do, so its chatter shows only at DEBUG.
+    logging.getLogger("kafka").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL)
 
 
 def serve_metrics(port: int | None) -> None:
