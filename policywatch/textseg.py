@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,22 +73,23 @@ def _fast_cut_dag(self, sentence: str):
             x = y
             continue
         if buf:
-            if len(buf) == 1:
-                yield buf
-            elif not freq.get(buf):
-                yield from _hmm_cut(buf)
-            else:
-                yield from buf
+            yield from _single_char_run(buf, freq)
             buf = ""
         yield word
         x = y
     if buf:
-        if len(buf) == 1:
-            yield buf
-        elif not freq.get(buf):
-            yield from _hmm_cut(buf)
-        else:
-            yield from buf
+        yield from _single_char_run(buf, freq)
+
+
+def _single_char_run(buf: str, freq: dict) -> Iterator[str]:
+    """A run of single characters: one character as is; an unknown run through the HMM (new words);
+    a dictionary word that the route split stays split, as jieba does."""
+    if len(buf) == 1:
+        yield buf
+    elif not freq.get(buf):
+        yield from _hmm_cut(buf)
+    else:
+        yield from buf
 
 
 def _tokenizer_class(fast: bool):

@@ -7,6 +7,9 @@ against the real Kafka and Elasticsearch in test_crawl_kafka.py.
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -182,3 +185,24 @@ def test_status_file_written_after_emit(first_run):
     emitted = {d["doc_id"] for d in first_run["docs"]}
     assert emitted <= set(data["pages"])
     assert {run["source_id"] for run in data["runs"]} >= set(EXPECTED)
+
+
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "table"])
+def test_policywatch_crawl_command_reports_per_source_counts(mirror, tmp_path, as_json):
+    """The user-facing `policywatch crawl`, in both output modes, against the mirror."""
+    sources = mirror.write_sources(tmp_path / "sources.yaml")
+    policywatch = str(Path(sys.executable).with_name("policywatch"))
+    cmd = [policywatch, "crawl", "--sources", str(sources), "--no-polite",
+           "--sink", f"jsonl:{tmp_path / 'out.jsonl'}", "--status", f"file:{tmp_path / 'status.jsonl'}"]
+    proc = subprocess.run(cmd + (["--json"] if as_json else []), capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.returncode == 3  # the mirror has a blocked site and a failing page
+    expected_new = sum(1 for _ in read_jsonl(tmp_path / "out.jsonl"))
+    assert expected_new > 0
+    if as_json:
+        report = json.loads([line for line in proc.stdout.splitlines() if line.startswith("{")][-1])
+        assert report["mirror_c"]["status"] == "blocked"
+        assert sum(r["counts"]["new"] for r in report.values()) == expected_new
+    else:
+        assert "mirror_c" in proc.stdout and "blocked" in proc.stdout
+        assert f"{expected_new} new" in proc.stdout

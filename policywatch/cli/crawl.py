@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from pathlib import Path
@@ -74,15 +75,17 @@ def crawl_cmd(
             live_rows[run.source.id] = ("running", dict(run.counts), "")
 
     level = ["ERROR", "INFO", "DEBUG"][min(verbose, 2)]
+    run_crawl = functools.partial(
+        crawl,
+        source_ids or None,
+        sources_path=sources,
+        sink=sink,
+        status=status,
+        polite=not no_polite,
+        log_level=level,
+    )
     if as_json:
-        report = crawl(
-            source_ids or None,
-            sources_path=sources,
-            sink=sink,
-            status=status,
-            polite=not no_polite,
-            log_level=level,
-        )
+        report = run_crawl()
         typer.echo(report_json(report))
     else:
         with Live(_table(live_rows), console=console, refresh_per_second=4, transient=True) as live:
@@ -98,15 +101,7 @@ def crawl_cmd(
             ticker = threading.Thread(target=refresh, daemon=True)
             ticker.start()
             try:
-                report = crawl(
-                    source_ids or None,
-                    sources_path=sources,
-                    sink=sink,
-                    status=status,
-                    polite=not no_polite,
-                    on_progress=progress,
-                    log_level=level,
-                )
+                report = run_crawl(on_progress=progress)
             finally:
                 stop.set()
         final = {sid: (r.status, r.counts.model_dump(), r.message or "") for sid, r in report.sources.items()}
