@@ -7,13 +7,9 @@ from typing import Any
 from policywatch.errors import ServiceUnavailable
 from policywatch.provision import Report
 from policywatch.settings import Settings
+from schemas.topics import ALL_TOPICS as TOPICS
+from schemas.topics import DLQ_TOPIC, RAW_TOPIC
 
-RAW_TOPIC = "policy.raw.v1"
-CLEANED_TOPIC = "policy.cleaned.v1"
-EXTRACTED_TOPIC = "policy.extracted.v1"
-ALERTS_TOPIC = "policy.alerts.v1"
-DLQ_TOPIC = "policy.dlq.v1"
-TOPICS = (RAW_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, ALERTS_TOPIC, DLQ_TOPIC)
 BIG_MESSAGE_TOPICS = (RAW_TOPIC, DLQ_TOPIC)  # raw pages and dead letters (which carry them) up to 32 MiB
 
 
