@@ -231,31 +231,29 @@ def _run_from_hit(src: dict[str, Any]) -> RunRecord:
     )
 
 
-def load_runs(
-    es: Any, source_ids: Sequence[str], *, per_source: int = RUNS_PER_SOURCE, index: str = CRAWL_STATUS
-) -> dict[str, list[RunRecord]]:
-    """The latest run records of each source, newest first (missing index = no runs)."""
+def _latest_per_source(
+    es: Any, index: str, source_ids: Sequence[str], *, query: dict, sort_field: str, per_source: int,
+    fields: list[str] | None = None,
+) -> dict[str, list[dict]]:
+    """The `_source` of each source's newest documents by `sort_field` (missing index = none)."""
     from elasticsearch import NotFoundError
 
-    out: dict[str, list[RunRecord]] = {sid: [] for sid in source_ids}
+    out: dict[str, list[dict]] = {sid: [] for sid in source_ids}
     if not source_ids:
         return out
+    top_hits: dict[str, Any] = {
+        "size": per_source,
+        "sort": [{sort_field: {"order": "desc", "unmapped_type": "date"}}],
+    }
+    if fields is not None:
+        top_hits["_source"] = fields
     body = {
         "size": 0,
-        "query": {
-            "bool": {"filter": [{"term": {"kind": "run"}}, {"terms": {"source_id": list(source_ids)}}]}
-        },
+        "query": query,
         "aggs": {
             "by_source": {
                 "terms": {"field": "source_id", "size": len(source_ids)},
-                "aggs": {
-                    "latest": {
-                        "top_hits": {
-                            "size": per_source,
-                            "sort": [{"started_at": {"order": "desc", "unmapped_type": "date"}}],
-                        }
-                    }
-                },
+                "aggs": {"latest": {"top_hits": top_hits}},
             }
         },
     }
@@ -264,8 +262,19 @@ def load_runs(
     except NotFoundError:
         return out
     for bucket in resp["aggregations"]["by_source"]["buckets"]:
-        out[bucket["key"]] = [_run_from_hit(h["_source"]) for h in bucket["latest"]["hits"]["hits"]]
+        out[bucket["key"]] = [h["_source"] for h in bucket["latest"]["hits"]["hits"]]
     return out
+
+
+def load_runs(
+    es: Any, source_ids: Sequence[str], *, per_source: int = RUNS_PER_SOURCE, index: str = CRAWL_STATUS
+) -> dict[str, list[RunRecord]]:
+    """The latest run records of each source, newest first (missing index = no runs)."""
+    query = {"bool": {"filter": [{"term": {"kind": "run"}}, {"terms": {"source_id": list(source_ids)}}]}}
+    latest = _latest_per_source(
+        es, index, source_ids, query=query, sort_field="started_at", per_source=per_source
+    )
+    return {sid: [_run_from_hit(src) for src in docs] for sid, docs in latest.items()}
 
 
 def last_started(
@@ -280,36 +289,14 @@ def load_publication_dates(
     es: Any, source_ids: Sequence[str], *, per_source: int = DATES_PER_SOURCE, index: str = DOCS
 ) -> dict[str, list[datetime]]:
     """The most recent `published_at` dates of each source's documents (missing index = none)."""
-    from elasticsearch import NotFoundError
-
-    out: dict[str, list[datetime]] = {sid: [] for sid in source_ids}
-    if not source_ids:
-        return out
-    body = {
-        "size": 0,
-        "query": {"terms": {"source_id": list(source_ids)}},
-        "aggs": {
-            "by_source": {
-                "terms": {"field": "source_id", "size": len(source_ids)},
-                "aggs": {
-                    "latest": {
-                        "top_hits": {
-                            "size": per_source,
-                            "sort": [{"published_at": {"order": "desc", "unmapped_type": "date"}}],
-                            "_source": ["published_at"],
-                        }
-                    }
-                },
-            }
-        },
-    }
-    try:
-        resp = es.search(index=index, **body)
-    except NotFoundError:
-        return out
-    for bucket in resp["aggregations"]["by_source"]["buckets"]:
-        dates = [_aware(h["_source"].get("published_at")) for h in bucket["latest"]["hits"]["hits"]]
-        out[bucket["key"]] = [d for d in dates if d is not None]
+    latest = _latest_per_source(
+        es, index, source_ids, query={"terms": {"source_id": list(source_ids)}},
+        sort_field="published_at", per_source=per_source, fields=["published_at"],
+    )
+    out: dict[str, list[datetime]] = {}
+    for sid, docs in latest.items():
+        dates = [_aware(src.get("published_at")) for src in docs]
+        out[sid] = [d for d in dates if d is not None]
     return out
 
 
