@@ -38,14 +38,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policywatch.es_client import make_es  # noqa: E402
+from policywatch.core.elasticsearch import make_es  # noqa: E402
+from policywatch.core.settings import get_settings  # noqa: E402
+from policywatch.core.textseg import normalize, segment  # noqa: E402
 from policywatch.provision.elasticsearch import index_body  # noqa: E402
-from policywatch.search.segment import normalize, segment  # noqa: E402
-from policywatch.settings import get_settings  # noqa: E402
-from policywatch.watches import Watch  # noqa: E402
+from policywatch.search.watches import Watch  # noqa: E402
 from processors.alert.stage import AlertStage, StageConfig  # noqa: E402
 from processors.index import bulk_actions  # noqa: E402
 from schemas import sha256_hex  # noqa: E402
+from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, WATCHES_INDEX  # noqa: E402
 from tests.relevance.corpus import corpus_files, extracted  # noqa: E402
 
 COLD_INDUSTRIES = ["氢能", "储能电池", "工业互联网", "航空航天", "海洋经济", "冷链物流", "光伏组件", "预制菜",
@@ -225,10 +226,10 @@ def run(n_watches: int, args: argparse.Namespace, es: Any, settings: Any,
         corpus: list[Any]) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
     idx = {k: f"pwbench-{k}-{tag}" for k in ("docs", "ind", "alerts", "watches")}
-    es.indices.create(index=idx["docs"], **index_body("policy-docs", settings))
-    es.indices.create(index=idx["ind"], **index_body("policy-indicators", settings))
-    es.indices.create(index=idx["alerts"], **index_body("policy-alerts", settings))
-    es.indices.create(index=idx["watches"], **index_body("policy-watches", settings))
+    es.indices.create(index=idx["docs"], **index_body(DOCS_INDEX, settings))
+    es.indices.create(index=idx["ind"], **index_body(INDICATORS_INDEX, settings))
+    es.indices.create(index=idx["alerts"], **index_body(ALERTS_INDEX, settings))
+    es.indices.create(index=idx["watches"], **index_body(WATCHES_INDEX, settings))
     result: dict[str, Any] = {"watches": n_watches}
     try:
         rng = random.Random(n_watches)

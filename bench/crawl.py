@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sink == "kafka":
         from kafka.admin import NewTopic
 
-        from policywatch.kafka_client import make_admin
-        from policywatch.settings import get_settings
+        from policywatch.core.kafka import make_admin
+        from policywatch.core.settings import get_settings
 
         topic = f"pwbench-raw-{uuid.uuid4().hex[:8]}"
         admin = make_admin(get_settings())

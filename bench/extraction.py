@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from processors.extraction import extract_text  # noqa: E402
-from processors.extraction.scoring import FIELDS, load_gold, score  # noqa: E402
+from processors.extract import extract_text  # noqa: E402
+from processors.extract.scoring import FIELDS, load_gold, score  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

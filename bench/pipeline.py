@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from policywatch.es_client import make_es  # noqa: E402
-from policywatch.kafka_client import make_admin, make_consumer, make_producer  # noqa: E402
-from policywatch.settings import get_settings  # noqa: E402
+from policywatch.core.elasticsearch import make_es  # noqa: E402
+from policywatch.core.kafka import make_admin, make_consumer, make_producer  # noqa: E402
+from policywatch.core.settings import get_settings  # noqa: E402
 from processors.synthetic import raw_documents  # noqa: E402
 
 STAGES = ("clean", "extract", "index")

@@ -22,7 +22,7 @@ from crawlers.report import CrawlReport, SourceReport, SourceRun
 from crawlers.sinks import JsonlSink, KafkaSink, MemorySink, Sink
 from crawlers.sources import DEFAULT_SOURCES_PATH, Source, SourcesFile, load_sources
 from crawlers.status import EsStatusStore, FileStatusStore, MemoryStatusStore, StatusStore
-from policywatch.errors import PolicywatchError, ServiceUnavailable
+from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def make_status_store(spec: str, settings=None) -> StatusStore:
     """`es` (the policy-crawl-status index), `es:INDEX`, `file:PATH` or `memory`."""
     kind, _, arg = spec.partition(":")
     if kind == "es":
-        from policywatch.es_client import make_es
+        from policywatch.core.elasticsearch import make_es
 
         es = make_es(settings) if settings is not None else make_es()
         try:

@@ -84,9 +84,9 @@ class KafkaSink:
     def from_settings(cls, settings=None, *, topic: str = RAW_TOPIC) -> KafkaSink:
         from kafka.errors import KafkaError
 
-        from policywatch.errors import ServiceUnavailable
-        from policywatch.kafka_client import make_producer
-        from policywatch.settings import get_settings
+        from policywatch.core.errors import ServiceUnavailable
+        from policywatch.core.kafka import make_producer
+        from policywatch.core.settings import get_settings
 
         s = settings or get_settings()
         try:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
 
 DEFAULT_SOURCES_PATH = Path(__file__).with_name("sources.yaml")
 

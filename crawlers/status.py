@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from schemas.indices import CRAWL_STATUS_INDEX
+
 # Per-source counters of one crawl run, in report order.
 COUNT_NAMES = (
     "listed",
@@ -32,7 +34,6 @@ COUNT_NAMES = (
 
 logger = logging.getLogger(__name__)
 
-CRAWL_STATUS_INDEX = "policy-crawl-status"
 
 CRAWL_STATUS_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
@@ -154,8 +155,8 @@ def ensure_crawl_status_index(
 
     try:
         try:
+            from policywatch.core.settings import get_settings
             from policywatch.provision.elasticsearch import index_body, index_name
-            from policywatch.settings import get_settings
 
             if index != CRAWL_STATUS_INDEX:
                 raise ImportError("custom index name: plain index")

@@ -13,6 +13,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from schemas.indices import DOCS_INDEX
+
 
 @dag(
     dag_id="reindex",
@@ -22,7 +24,7 @@ from airflow.sdk import Param, dag, task
     max_active_runs=1,
     tags=["policywatch", "maintenance"],
     params={
-        "alias": Param("policy-docs", type="string", description="The alias to rebuild."),
+        "alias": Param(DOCS_INDEX, type="string", description="The alias to rebuild."),
         "topic": Param(None, type=["null", "string"], description="Topic to replay (policy.extracted.v1)."),
         "allow_shrink": Param(False, type="boolean", description="Swap even if the new index is smaller."),
     },

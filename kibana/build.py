@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, SOURCE_HEALTH_INDEX
+
 OUT = Path(__file__).with_name("policywatch.ndjson")
 CORE = "8.8.0"
 
@@ -72,11 +74,11 @@ def _terms(field: str, label: str, size: int, order_by: str) -> dict[str, Any]:
 
 def objects() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
-        data_view(DV_DOCS, "policy-docs", "policywatch: publications", "published_at"),
-        data_view(DV_INDICATORS, "policy-indicators", "policywatch: indicators", "indexed_at"),
-        data_view(DV_ALERTS, "policy-alerts", "policywatch: alerts", "matched_at"),
+        data_view(DV_DOCS, DOCS_INDEX, "policywatch: publications", "published_at"),
+        data_view(DV_INDICATORS, INDICATORS_INDEX, "policywatch: indicators", "indexed_at"),
+        data_view(DV_ALERTS, ALERTS_INDEX, "policywatch: alerts", "matched_at"),
         # policywatch/source_health.py SourceHealth.document(): one document per source (_id = source_id)
-        data_view(DV_SOURCE_HEALTH, "policy-source-health", "policywatch: source health", "checked_at"),
+        data_view(DV_SOURCE_HEALTH, SOURCE_HEALTH_INDEX, "policywatch: source health", "checked_at"),
         saved_search("policywatch-latest-publications", "policywatch: latest publications", DV_DOCS,
                      ["title", "zone", "region.province", "doc_type", "year", "period", "url"],
                      [["published_at", "desc"]]),
@@ -162,7 +164,7 @@ def objects() -> list[dict[str, Any]]:
             "actions": [],
             "params": {
                 "searchType": "esQuery",
-                "index": ["policy-alerts"],
+                "index": [ALERTS_INDEX],
                 "timeField": "matched_at",
                 "esQuery": json.dumps({"query": {"bool": {"filter": [{"exists": {"field": "watch"}}]}}}),
                 "size": 20,

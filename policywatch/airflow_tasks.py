@@ -11,7 +11,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policywatch.settings import get_settings
+from policywatch.core.settings import get_settings
+from schemas.indices import DOCS_INDEX
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def select_sources(
     """The ids to crawl in this run: `only` when given, every enabled source with `all_enabled`,
     otherwise the enabled sources whose own schedule has ticked since their last crawl started."""
     from crawlers.sources import load_sources
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
     from policywatch.source_health import due_sources, last_started
 
     sources = load_sources(sources_file)
@@ -153,26 +154,26 @@ def process_until_idle() -> dict[str, Any]:
 # --- reindex -------------------------------------------------------------------------------------
 
 
-def reindex_plan(*, alias: str = "policy-docs", topic: str | None = None) -> dict[str, Any]:
-    from processors.reindex import run_plan
+def reindex_plan(*, alias: str = DOCS_INDEX, topic: str | None = None) -> dict[str, Any]:
+    from processors.index.reindex import run_plan
 
     return run_plan(get_settings(), alias=alias, topic=topic).as_dict()
 
 
 def reindex_build(plan: dict[str, Any], *, allow_shrink: bool = False) -> dict[str, Any]:
-    from processors.reindex import ReindexPlan, run_build
+    from processors.index.reindex import ReindexPlan, run_build
 
     return run_build(get_settings(), ReindexPlan.from_dict(plan), allow_shrink=allow_shrink).as_dict()
 
 
 def reindex_swap(plan: dict[str, Any]) -> list[str]:
-    from processors.reindex import ReindexPlan, run_swap
+    from processors.index.reindex import ReindexPlan, run_swap
 
     return run_swap(get_settings(), ReindexPlan.from_dict(plan))
 
 
 def reindex_catch_up(plan: dict[str, Any], build: dict[str, Any]) -> int:
-    from processors.reindex import ReindexPlan, run_catch_up
+    from processors.index.reindex import ReindexPlan, run_catch_up
 
     return run_catch_up(get_settings(), ReindexPlan.from_dict(plan), build["positions"])
 

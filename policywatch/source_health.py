@@ -23,15 +23,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from schemas.indices import CRAWL_STATUS_INDEX, DOCS_INDEX, SOURCE_HEALTH_INDEX
+
 if TYPE_CHECKING:
     from crawlers.sources import Source
-    from policywatch.settings import Settings
+    from policywatch.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CRAWL_STATUS = "policy-crawl-status"
-DOCS = "policy-docs"
-SOURCE_HEALTH = "policy-source-health"
+CRAWL_STATUS = CRAWL_STATUS_INDEX
+DOCS = DOCS_INDEX
+SOURCE_HEALTH = SOURCE_HEALTH_INDEX
 
 OK_STATUSES = frozenset({"ok"})
 RUNS_PER_SOURCE = 10  # run records read per source
@@ -332,7 +334,7 @@ def check_health(
     docs_index: str = DOCS,
 ) -> list[SourceHealth]:
     """Evaluate every source (enabled or not), write the verdicts, and return them."""
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
 
     now = now or datetime.now(UTC)
     client = es or make_es(settings)

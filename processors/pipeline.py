@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from policywatch.errors import PolicywatchError, ServiceUnavailable
+from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from processors.runner import RunnerConfig, RunStats, Stage, run_stage
 from processors.stages import STAGES, CleanStage, ExtractStage, IndexStage
 from schemas import CLEANED_TOPIC, DLQ_TOPIC, EXTRACTED_TOPIC, RAW_TOPIC, RawDocument, trace_step
@@ -40,7 +40,7 @@ _TYPES = {".txt": "text/plain", ".text": "text/plain", ".shtml": "text/html", ".
 def _settings(settings: Any) -> Any:
     if settings is not None:
         return settings
-    from policywatch.settings import get_settings
+    from policywatch.core.settings import get_settings
 
     return get_settings()
 
@@ -94,7 +94,7 @@ def replay(paths: Sequence[str | os.PathLike[str]], *, settings: Any = None, top
     report = ReplayReport(files=len(files))
     own = producer is None
     if own:
-        from policywatch.kafka_client import make_producer
+        from policywatch.core.kafka import make_producer
 
         try:
             producer = make_producer(_settings(settings))
@@ -145,7 +145,7 @@ def build_stage(name: str, *, settings: Any = None, es: Any = None, docs_index: 
     if name not in ("clean", "index"):
         raise PolicywatchError(f"unknown stage {name!r}: choose one of {', '.join(ALL_STAGES)} or all")
     if es is None:
-        from policywatch.es_client import make_es
+        from policywatch.core.elasticsearch import make_es
 
         es = make_es(_settings(settings))
     if name == "clean":
@@ -203,7 +203,7 @@ def _process_all_children(metrics_port: int | None) -> dict[str, RunStats]:
 def _dlq_counts(settings: Any, timeout_s: float = 20.0) -> dict[str, int]:
     from kafka.structs import TopicPartition
 
-    from policywatch.kafka_client import make_consumer
+    from policywatch.core.kafka import make_consumer
 
     consumer = make_consumer(settings, None, (), enable_auto_commit=False, consumer_timeout_ms=2000)
     counts: dict[str, int] = {}
@@ -234,8 +234,8 @@ def status(settings: Any = None, *, groups: dict[str, str] | None = None,
     """Per stage: committed (messages processed by the group), lag and dead letters; per index: count."""
     from kafka.structs import TopicPartition
 
-    from policywatch.es_client import make_es
-    from policywatch.kafka_client import make_admin, make_consumer
+    from policywatch.core.elasticsearch import make_es
+    from policywatch.core.kafka import make_admin, make_consumer
 
     s = _settings(settings)
     groups = groups or {name: f"policywatch-{name}" for name in ALL_STAGES}

@@ -4,12 +4,12 @@ Per batch: poll -> ``stage.handle(messages)`` -> produce every output keyed by d
 letter -> flush and check each send was acknowledged -> commit the batch's offsets. Nothing is
 committed before its outputs are acked, so a crash repeats (part of) a batch and never loses one.
 
-- A :class:`~policywatch.errors.ServiceUnavailable` (or a Kafka/Elasticsearch connection error)
+- A :class:`~policywatch.core.errors.ServiceUnavailable` (or a Kafka/Elasticsearch connection error)
   from ``handle`` or from producing is transient: the same batch is retried with exponential backoff,
   for as long as it takes.
 - A per-message exception is a bad message: retried up to ``max_attempts`` times (once for input that
   cannot parse or validate), then written to policy.dlq.v1 with stage, error, attempts and the
-  original bytes; the stage moves on. :class:`~policywatch.errors.SkipMessage` drops a message.
+  original bytes; the stage moves on. :class:`~policywatch.core.errors.SkipMessage` drops a message.
 - SIGTERM/SIGINT: finish the batch, commit, close, return.
 """
 
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import structlog
 from pydantic import ValidationError
 
-from policywatch.errors import ProcessingError, ServiceUnavailable, SkipMessage
+from policywatch.core.errors import ProcessingError, ServiceUnavailable, SkipMessage
 from processors import observability as obs
 from schemas import DLQ_TOPIC, DeadLetter
 
@@ -344,7 +344,7 @@ class Runner:
 def run_stage(stage: Stage, *, settings: Any = None, config: RunnerConfig | None = None,
               metrics_port: int | None = None, install_signals: bool = True) -> RunStats:
     """Connect to Kafka with the project's settings and run ``stage`` until stopped (or idle)."""
-    from policywatch.kafka_client import make_consumer, make_producer
+    from policywatch.core.kafka import make_consumer, make_producer
 
     config = config or RunnerConfig()
     obs.serve_metrics(metrics_port)

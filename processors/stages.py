@@ -2,7 +2,7 @@
 
 Each ``handle`` parses its input, calls the pure core of its package, and returns one result per
 message (outputs, or the exception that makes the message a dead letter). Service failures raise
-:class:`~policywatch.errors.ServiceUnavailable` so the runner retries the whole batch.
+:class:`~policywatch.core.errors.ServiceUnavailable` so the runner retries the whole batch.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from policywatch.errors import ServiceUnavailable
+from policywatch.core.errors import ServiceUnavailable
 from processors.clean import FingerprintStore, link_duplicates, prepare
 from processors.extract import extract_document
 from processors.index import DOCS_INDEX, INDICATORS_INDEX, bulk_actions

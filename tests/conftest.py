@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from policywatch.settings import Settings, get_settings
+from policywatch.core.settings import Settings, get_settings
 
 
 def _services_answer(settings: Settings) -> bool:
     import httpx
 
-    from policywatch.kafka_client import make_admin
+    from policywatch.core.kafka import make_admin
 
     try:
         r = httpx.get(f"{settings.elasticsearch_url.split(',')[0]}/_cluster/health", timeout=3)
@@ -107,7 +107,7 @@ def kafka_settings(stack: Settings) -> Settings:
 
 @pytest.fixture(scope="session")
 def es(stack: Settings):
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
 
     client = make_es(stack)
     yield client
@@ -116,7 +116,7 @@ def es(stack: Settings):
 
 @pytest.fixture(scope="session")
 def kafka_admin(stack: Settings):
-    from policywatch.kafka_client import make_admin
+    from policywatch.core.kafka import make_admin
 
     admin = make_admin(stack)
     yield admin

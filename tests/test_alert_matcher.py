@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from policywatch.errors import PolicywatchError
-from policywatch.search.segment import normalize
-from policywatch.watches import Watch, match_body, new_watch
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.textseg import normalize
+from policywatch.search.watches import Watch, match_body, new_watch
 from processors.alert.matcher import BatchDoc, Candidate, alert_id, candidates, msearch_lines, parse_msearch
 
 
@@ -112,7 +112,7 @@ def test_snippets_cut_from_the_text() -> None:
     got = snippets(text, "生物医药 生产总值", width=5)
     assert got == ["甲甲甲甲以<em>生物医药</em>化工、智能", "乙乙起步区<em>生产总值</em>113.2"]
     # a term matched word by word (not as a phrase) highlights its words
-    from policywatch.search.segment import segment
+    from policywatch.core.textseg import segment
 
     words = segment("招商引资签约项目")
     assert len(words) >= 2

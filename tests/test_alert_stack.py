@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from policywatch.provision.elasticsearch import index_body
-from policywatch.watches import WatchStore, new_watch
+from policywatch.search.watches import WatchStore, new_watch
 from processors.alert.stage import AlertStage, StageConfig, build_alert_stage
 from processors.index import bulk_actions
 from tests.relevance.corpus import corpus_files, extracted
@@ -172,7 +172,7 @@ def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(es, indices, docs)
 
 
 def _consume_all(settings, topic: str, group: str) -> list[dict]:
-    from policywatch.kafka_client import make_consumer
+    from policywatch.core.kafka import make_consumer
 
     consumer = make_consumer(settings, group, [topic], consumer_timeout_ms=3000)
     out = [json.loads(r.value) for r in consumer]
@@ -183,7 +183,7 @@ def _consume_all(settings, topic: str, group: str) -> list[dict]:
 def test_replaying_through_kafka_fires_nothing_twice(es, settings, indices, docs, kafka_admin, unique_name):
     from kafka.admin import NewTopic
 
-    from policywatch.kafka_client import make_producer
+    from policywatch.core.kafka import make_producer
     from processors.runner import RunnerConfig, run_stage
     from processors.stages import IndexStage
 

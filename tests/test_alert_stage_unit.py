@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from policywatch.watches import new_watch
+from policywatch.search.watches import new_watch
 from processors.alert.stage import AlertStage, StageConfig
 from processors.alert.webhook import DeliveryResult
 from schemas import ExtractedDocument, Extraction

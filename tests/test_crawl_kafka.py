@@ -22,7 +22,7 @@ EXPECTED = load_expected()
 def _read_all(settings, topic: str) -> list[RawDocument]:
     from kafka import TopicPartition
 
-    from policywatch.kafka_client import make_consumer
+    from policywatch.core.kafka import make_consumer
 
     consumer = make_consumer(settings, None, (), consumer_timeout_ms=2000)
     try:
@@ -45,8 +45,8 @@ def env(stack, tmp_path_factory):
 
     from kafka.admin import NewTopic
 
-    from policywatch.es_client import make_es
-    from policywatch.kafka_client import make_admin
+    from policywatch.core.elasticsearch import make_es
+    from policywatch.core.kafka import make_admin
 
     topic = f"pwtest-raw-{uuid.uuid4().hex[:8]}"
     index = f"pwtest-crawl-status-{uuid.uuid4().hex[:8]}"

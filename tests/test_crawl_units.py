@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from crawlers.encoding import decode_html
 from crawlers.listing import discover_pages, parse_list_items
 from crawlers.middlewares import classify_block
 from crawlers.pagemeta import extract_hints, filename_from_disposition, find_attachments, normalize_doc_no
 from crawlers.sources import ListSelectors, SourcesError, load_sources, parse_sources
 from crawlers.urlpolicy import decide_url
+from policywatch.core.decode import decode_html
 
 ALLOWED = ["xx.gov.cn"]
 

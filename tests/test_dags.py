@@ -163,7 +163,7 @@ def test_dag_files_parse_with_expected_tasks_and_schedules(airflow_home):
 
 
 def _read_topic(settings, topic: str, expect: int, timeout_s: float = 60) -> list[dict]:
-    from policywatch.kafka_client import make_consumer
+    from policywatch.core.kafka import make_consumer
 
     consumer = make_consumer(settings, group_id=None, topics=[topic], consumer_timeout_ms=3000)
     out: list[dict] = []
@@ -286,8 +286,8 @@ def test_reindex_dag_keeps_the_count_and_swaps_the_alias(airflow_home, stack, es
     """policy-docs-shaped documents from a topic of ExtractedDocuments, through the reindex DAG."""
     from kafka.admin import NewTopic
 
-    from policywatch.kafka_client import make_producer
-    from processors.reindex import alias_indices, docs_action
+    from policywatch.core.kafka import make_producer
+    from processors.index.reindex import alias_indices, docs_action
 
     topic, alias = unique_name("extracted"), unique_name("docs")
     kafka_admin.create_topics([NewTopic(topic, 3, 1)])

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from policywatch.cli import main
-from processors.extraction import extract_file, extract_text
-from processors.extraction.vocab import VOCAB_DIR, industries, metric_rules, zone_suffixes
+from processors.extract import extract_file, extract_text
+from processors.extract.vocab import VOCAB_DIR, industries, metric_rules, zone_suffixes
 from schemas.extracted import Metric
 
 ROOT = Path(__file__).resolve().parents[1]

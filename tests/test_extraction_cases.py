@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from processors.extraction import extract_text
+from processors.extract import extract_text
 
 CASES = yaml.safe_load((Path(__file__).parent / "gold" / "cases.yaml").read_text(encoding="utf-8"))
 

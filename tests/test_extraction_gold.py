@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from processors.extraction import extract_text
-from processors.extraction.scoring import FIELDS, load_gold, score
+from processors.extract import extract_text
+from processors.extract.scoring import FIELDS, load_gold, score
 
 ROOT = Path(__file__).resolve().parents[1]
 

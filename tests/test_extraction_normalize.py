@@ -1,6 +1,6 @@
 """Normalisation: NFKC, simplified copy, hard-wrap joins, and offsets back into the original text."""
 
-from processors.extraction.normalize import normalize
+from processors.extract.normalize import normalize
 
 
 def test_nfkc_full_width_forms():

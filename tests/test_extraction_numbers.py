@@ -2,7 +2,7 @@
 
 import pytest
 
-from processors.extraction.numbers import parse_number, quantity
+from processors.extract.numbers import parse_number, quantity
 
 
 @pytest.mark.parametrize(

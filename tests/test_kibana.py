@@ -211,7 +211,7 @@ def test_install_reports_a_refused_import() -> None:
             return httpx.Response(200, json={"success": False, "errors": [{"id": "x", "error": "bad"}]})
         return httpx.Response(404, json={})
 
-    from policywatch.errors import PolicywatchError
+    from policywatch.core.errors import PolicywatchError
 
     with pytest.raises(PolicywatchError, match="refused"):
         kib.install_kibana(_Settings(), Report(), transport=httpx.MockTransport(refuse), wait_s=1)

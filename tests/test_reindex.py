@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from processors.reindex import (
+from processors.index.reindex import (
     ReindexError,
     ReindexMismatch,
     alias_indices,
@@ -71,7 +71,7 @@ def test_a_templated_alias_is_rebuilt_only_into_a_bumped_index_version():
 
 
 def test_a_templated_alias_is_rebuilt_with_its_template_mapping(settings):
-    from processors.reindex import _index_body
+    from processors.index.reindex import _index_body
 
     body = _index_body(None, "policy-docs", [], settings)
     props = body["mappings"]["properties"]
@@ -90,7 +90,7 @@ def docs_world(stack, es, kafka_admin, unique_name):
     """A topic of document versions and an alias over `<alias>-v1` filled the way the live indexer would."""
     from kafka.admin import NewTopic
 
-    from policywatch.kafka_client import make_consumer, make_producer
+    from policywatch.core.kafka import make_consumer, make_producer
 
     topic, alias = unique_name("extracted"), unique_name("docs")
     kafka_admin.create_topics([NewTopic(topic, 3, 1)])
@@ -181,7 +181,7 @@ def test_mismatch_leaves_the_alias_alone(es, docs_world):
 
 @pytest.mark.integration
 def test_missing_topic_is_a_clear_error(es, stack, unique_name):
-    from policywatch.kafka_client import make_consumer
+    from policywatch.core.kafka import make_consumer
 
     alias = unique_name("docs")
     consumer = make_consumer(stack, group_id=None)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
 from policywatch.search.query import (
     Filters,
     SearchRequest,
@@ -95,8 +95,8 @@ def test_every_term_is_required_as_phrase_or_segmented_words() -> None:
     assert {"match_phrase": {"text": {"query": "起步区"}}} in first["should"]
     seg = [c for c in first["should"] if "match" in c][0]["match"]["text_seg"]
     assert seg["operator"] == "and"
-    # the term is cut with the index side's segmentation (policywatch.textseg), words joined by spaces
-    from policywatch.search.segment import segment
+    # the term is cut with the index side's segmentation (policywatch.core.textseg), words joined by spaces
+    from policywatch.core.textseg import segment
 
     seg2 = [c for c in must[1]["bool"]["should"] if "match" in c][0]["match"]["text_seg"]["query"]
     assert seg2 == " ".join(segment("地区生产总值"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from policywatch import es_client, kafka_client
-from policywatch.settings import Settings
+from policywatch.core.settings import Settings
 
 
 def test_defaults_point_at_local_stack(monkeypatch, tmp_path):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from policywatch.errors import PolicywatchError
-from policywatch.settings import Settings
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.settings import Settings
 from policywatch.stack import procs
 
 
@@ -36,7 +36,7 @@ def _cli(*args: str, env: dict | None = None, timeout: float = 120) -> subproces
 def test_produce_and_consume_on_a_real_topic(kafka_settings, kafka_admin, unique_name):
     from kafka.admin import NewTopic
 
-    from policywatch.kafka_client import make_consumer, make_producer
+    from policywatch.core.kafka import make_consumer, make_producer
 
     topic = unique_name("roundtrip")
     kafka_admin.create_topics([NewTopic(topic, 2, 1)])
@@ -71,7 +71,7 @@ def test_a_32_mib_message_passes(kafka_settings, kafka_admin, unique_name):
     """Raw pages go up to 32 MiB: broker, topic, producer and consumer limits all allow it."""
     from kafka.admin import NewTopic
 
-    from policywatch.kafka_client import make_consumer, make_producer
+    from policywatch.core.kafka import make_consumer, make_producer
 
     topic = unique_name("big")
     kafka_admin.create_topics(

@@ -22,7 +22,6 @@ from protego import Protego
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawlers.encoding import decode_html
 from crawlers.listing import ListItem, discover_pages, parse_list_items
 from crawlers.middlewares import BlockedRequest, RefusedRequest
 from crawlers.pagemeta import (
@@ -38,6 +37,7 @@ from crawlers.report import SourceRun, origin_of
 from crawlers.sources import Source
 from crawlers.status import PageStatus
 from crawlers.urlpolicy import canonical_url, decide_url
+from policywatch.core.decode import decode_html
 from schemas.base import trace_step
 from schemas.raw import Attachment, RawDocument
 

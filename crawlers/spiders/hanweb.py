@@ -14,10 +14,10 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from crawlers.encoding import decode_html
 from crawlers.listing import parse_list_items
 from crawlers.spiders.generic import SourceSpider, _header
 from crawlers.urlpolicy import canonical_url
+from policywatch.core.decode import decode_html
 
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*=\s*(\d+)", re.I)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
 
 app = typer.Typer(
     help="Watch government and news sites for development-zone reports; search them and get alerts.",
@@ -40,14 +40,14 @@ def _service_error(exc: BaseException) -> str | None:
     name = type(exc).__name__
     if module.startswith("kafka") and name in ("NoBrokersAvailable", "KafkaTimeoutError",
                                                "KafkaConnectionError", "NodeNotReadyError"):
-        from policywatch.kafka_client import unreachable_message
-        from policywatch.settings import get_settings
+        from policywatch.core.kafka import unreachable_message
+        from policywatch.core.settings import get_settings
 
         return unreachable_message(get_settings(), exc)
     if module.startswith(("elasticsearch", "elastic_transport")) and name in (
             "ConnectionError", "ConnectionTimeout", "TransportError"):
-        from policywatch.es_client import unreachable_message
-        from policywatch.settings import get_settings
+        from policywatch.core.elasticsearch import unreachable_message
+        from policywatch.core.settings import get_settings
 
         return unreachable_message(get_settings(), exc)
     return None

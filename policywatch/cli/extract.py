@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from policywatch.cli import app
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
 
 
 def extraction_json(source: str | Path, extraction: Any) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def extract_cmd(
     Works offline: no Kafka or Elasticsearch needed. Without --json prints a summary and a table of
     indicators per file; with --json prints the stable JSON interface described in the README.
     """
-    from processors.extraction import extract_file  # lazy: keeps `policywatch --help` fast
+    from processors.extract import extract_file  # lazy: keeps `policywatch --help` fast
 
     for path in files:
         if not path.exists():

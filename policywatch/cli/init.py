@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from policywatch.cli import app
-from policywatch.settings import get_settings
+from policywatch.core.settings import get_settings
 
 _STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "warning": "red"}
 

@@ -10,14 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from policywatch.cli import app
-from policywatch.settings import get_settings
+from policywatch.core.settings import get_settings
+from schemas.indices import DOCS_INDEX
 
 _STATE_STYLE = {"ok": "green", "never_run": "dim", "disabled": "dim"}
 
 
 @app.command("reindex")
 def reindex_cmd(
-    alias: str = typer.Option("policy-docs", "--alias", help="The alias to rebuild."),
+    alias: str = typer.Option(DOCS_INDEX, "--alias", help="The alias to rebuild."),
     topic: str = typer.Option(None, "--topic", help="Topic to replay (default policy.extracted.v1)."),
     allow_shrink: bool = typer.Option(
         False, "--allow-shrink", help="Switch even if the new index holds fewer documents than the old one."
@@ -25,7 +26,7 @@ def reindex_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Rebuild an index from Kafka into `<alias>-v<n+1>`; switch the alias only when the counts match."""
-    from processors.reindex import rebuild
+    from processors.index.reindex import rebuild
 
     result = rebuild(get_settings(), alias=alias, topic=topic, allow_shrink=allow_shrink)
     if as_json:

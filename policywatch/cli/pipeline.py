@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from policywatch.cli import app
-from policywatch.settings import get_settings
+from policywatch.core.settings import get_settings
 
 
 @app.command("replay")
@@ -22,7 +22,7 @@ def replay_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Publish local files to policy.raw.v1 as RawDocuments (doc_id = sha256 of the file's bytes)."""
-    from policywatch.kafka_client import check_reachable
+    from policywatch.core.kafka import check_reachable
     from processors.pipeline import iter_replay_files, replay
 
     total = len(iter_replay_files(paths))
@@ -73,7 +73,7 @@ def process_cmd(
 @app.command("status")
 def status_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Per stage: processed, lag and dead letters; per index: document count."""
-    from policywatch.kafka_client import check_reachable
+    from policywatch.core.kafka import check_reachable
     from processors.pipeline import status
 
     check_reachable(get_settings())  # seconds, not kafka-python's 30 s bootstrap timeout

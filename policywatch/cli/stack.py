@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from policywatch.cli import app
-from policywatch.settings import get_settings
+from policywatch.core.settings import get_settings
 
 stack_app = typer.Typer(
     help="Run real Kafka and Elasticsearch locally (fetched with Maven, no Docker).", no_args_is_help=True

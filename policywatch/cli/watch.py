@@ -12,7 +12,7 @@ from rich.table import Table
 from policywatch.cli import app
 from policywatch.cli.search import H_DOC_TYPE, H_GROWTH, H_METRIC, H_REGION, H_ZONE
 from policywatch.search.client import es_client
-from policywatch.watches import WatchStore, new_watch
+from policywatch.search.watches import WatchStore, new_watch
 
 console = Console(highlight=False)
 watch_app = typer.Typer(help="Saved searches that alert on new documents (stored in policy-watches).",

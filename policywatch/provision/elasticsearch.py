@@ -16,18 +16,28 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from policywatch.errors import ServiceUnavailable
+from policywatch.core.errors import ServiceUnavailable
+from policywatch.core.settings import Settings
 from policywatch.provision import Report
-from policywatch.settings import Settings
+from schemas.indices import (
+    ALERTS_INDEX,
+    ALL_INDICES,
+    CRAWL_STATUS_INDEX,
+    DOCS_INDEX,
+    FINGERPRINTS_INDEX,
+    INDICATORS_INDEX,
+    SOURCE_HEALTH_INDEX,
+    WATCHES_INDEX,
+)
 
-DOCS = "policy-docs"
-INDICATORS = "policy-indicators"
-WATCHES = "policy-watches"
-ALERTS = "policy-alerts"
-CRAWL_STATUS = "policy-crawl-status"
-SOURCE_HEALTH = "policy-source-health"
-FINGERPRINTS = "policy-fingerprints"
-ALIASES = (DOCS, INDICATORS, WATCHES, ALERTS, CRAWL_STATUS, SOURCE_HEALTH, FINGERPRINTS)
+DOCS = DOCS_INDEX
+INDICATORS = INDICATORS_INDEX
+WATCHES = WATCHES_INDEX
+ALERTS = ALERTS_INDEX
+CRAWL_STATUS = CRAWL_STATUS_INDEX
+SOURCE_HEALTH = SOURCE_HEALTH_INDEX
+FINGERPRINTS = FINGERPRINTS_INDEX
+ALIASES = ALL_INDICES
 _VERSION_RE = re.compile(r"^(?P<alias>.+)-v(?P<n>\d+)$")
 
 
@@ -105,7 +115,7 @@ def ensure_index(es: Any, alias: str, name: str | None = None, settings: Setting
     `name` None or the alias: what `init` does for it (template, `<alias>-v<n>`, the alias), returning
     the index written to; another name (a test's private index): that index, created with the template's
     settings and mappings unless it exists. The mapping lives in one place, templates/<alias>.json."""
-    from policywatch.settings import get_settings
+    from policywatch.core.settings import get_settings
 
     s = settings or get_settings()
     if name is None or name == alias:

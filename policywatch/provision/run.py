@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from policywatch.es_client import make_es
-from policywatch.kafka_client import make_admin
+from policywatch.core.elasticsearch import make_es
+from policywatch.core.kafka import make_admin
+from policywatch.core.settings import Settings
 from policywatch.provision import Report
 from policywatch.provision.elasticsearch import ensure_indices
 from policywatch.provision.topics import ensure_topics
-from policywatch.settings import Settings
 
 
 def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True) -> Report:
@@ -16,7 +16,7 @@ def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True
         try:
             admin = make_admin(settings)
         except Exception as exc:
-            from policywatch.errors import ServiceUnavailable
+            from policywatch.core.errors import ServiceUnavailable
 
             raise ServiceUnavailable(
                 f"cannot reach Kafka at {settings.kafka_servers} ({type(exc).__name__}: {exc}). "
@@ -33,7 +33,7 @@ def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True
         finally:
             es.close()
     if elasticsearch and settings.kibana_url:
-        from policywatch.search.kibana import install_kibana
+        from policywatch.provision.kibana import install_kibana
 
         install_kibana(settings, report)  # saved objects from kibana/, the rule enabled
     return report

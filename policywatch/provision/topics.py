@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from policywatch.errors import ServiceUnavailable
+from policywatch.core.errors import ServiceUnavailable
+from policywatch.core.settings import Settings
 from policywatch.provision import Report
-from policywatch.settings import Settings
 from schemas.topics import ALL_TOPICS as TOPICS
 from schemas.topics import DLQ_TOPIC, RAW_TOPIC
 

@@ -6,6 +6,6 @@ from typing import Any
 
 
 def es_client() -> Any:
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
 
     return make_es()

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, get_args
 
-from policywatch.errors import PolicywatchError
-from policywatch.search.segment import segment
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.textseg import segment
 from schemas.extracted import DocType, Metric
 
 METRICS: tuple[str, ...] = get_args(Metric)

@@ -7,13 +7,14 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.textseg import segment
 from policywatch.search.query import F_TEXT, F_TITLE, SearchRequest, build_search_body, query_terms
-from policywatch.search.segment import segment
+from schemas.indices import DOCS_INDEX
 
 logger = logging.getLogger(__name__)
 
-DOCS_ALIAS = "policy-docs"
+DOCS_ALIAS = DOCS_INDEX
 TEXT_FOR_SNIPPETS_MAX = 50  # up to this many hits, their text is fetched to complete the snippets
 
 _ADJACENT_TAGS = re.compile(r"</em>(\s*)<em>")
@@ -135,7 +136,7 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
             f"index {index!r} does not exist: run `policywatch init`, then process some documents"
         ) from exc
     except ESConnectionError as exc:
-        from policywatch.es_client import unreachable_message
+        from policywatch.core.elasticsearch import unreachable_message
 
         raise PolicywatchError(unreachable_message(exc=exc)) from exc
     except ApiError as exc:

@@ -10,8 +10,8 @@ import time
 
 from rich.console import Console
 
-from policywatch.errors import PolicywatchError
-from policywatch.settings import Settings
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.settings import Settings
 from policywatch.stack import procs
 from policywatch.stack.downloads import ensure_elasticsearch, ensure_kafka
 from policywatch.stack.services import ElasticsearchService, Health, KafkaService

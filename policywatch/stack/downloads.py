@@ -20,8 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from policywatch.errors import PolicywatchError
-from policywatch.settings import Settings
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.settings import Settings
 from policywatch.stack.procs import find_maven
 
 KAFKA_GROUP = "org.apache.kafka"

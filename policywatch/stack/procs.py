@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
 
 ES_USER = "policywatch"
 

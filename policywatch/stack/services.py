@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from policywatch.errors import PolicywatchError
-from policywatch.settings import Settings
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.settings import Settings
 from policywatch.stack import procs
 from policywatch.stack.procs import PidRecord
 

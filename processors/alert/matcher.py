@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from policywatch.core.textseg import normalize, segment
 from policywatch.search.query import query_terms
-from policywatch.search.segment import normalize, segment
 from policywatch.search.service import clean_fragment, snippets  # noqa: F401 (snippets: re-exported)
-from policywatch.watches import Watch, group_match_body, match_body
+from policywatch.search.watches import Watch, group_match_body, match_body
 from schemas import Alert, ExtractedDocument, sha256_hex
 
 

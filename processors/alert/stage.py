@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policywatch.errors import ServiceUnavailable
-from policywatch.watches import WATCHES_INDEX, Watch, WatchStore
+from policywatch.core.errors import ServiceUnavailable
+from policywatch.search.watches import WATCHES_INDEX, Watch, WatchStore
 from processors.alert.matcher import (
+from schemas.indices import ALERTS_INDEX, DOCS_INDEX
     BatchDoc,
     Candidate,
     Match,
@@ -40,8 +41,7 @@ from schemas import ALERTS_TOPIC, EXTRACTED_TOPIC, Alert, ExtractedDocument
 
 logger = logging.getLogger(__name__)
 
-DOCS_ALIAS = "policy-docs"
-ALERTS_INDEX = "policy-alerts"
+DOCS_ALIAS = DOCS_INDEX
 STAGE = "alert"
 
 
@@ -339,7 +339,7 @@ class AlertRunnerStage:
         self.last_report: BatchReport | None = None
 
     def handle(self, messages: Sequence[Any]) -> list[Any]:
-        from policywatch.errors import SkipMessage
+        from policywatch.core.errors import SkipMessage
 
         results: list[Any] = [[] for _ in messages]
         docs: list[tuple[int, ExtractedDocument]] = []
@@ -383,11 +383,11 @@ def build_alert_stage(
 ) -> AlertRunnerStage:
     """The runner stage wired to Elasticsearch and Kafka from the project's settings."""
     if es is None:
-        from policywatch.es_client import make_es
+        from policywatch.core.elasticsearch import make_es
 
         es = make_es(settings)
     if producer is None:
-        from policywatch.kafka_client import make_producer
+        from policywatch.core.kafka import make_producer
 
         producer = make_producer(settings)
     stage = AlertStage(es, KafkaAlertPublisher(producer, alerts_topic), config)

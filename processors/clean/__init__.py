@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from policywatch.errors import ProcessingError
+from policywatch.core.decode import decode_bytes
+from policywatch.core.errors import ProcessingError
 from processors.clean import dates, metadata
 from processors.clean.dedup import Fingerprint, FingerprintStore, MemoryFingerprintStore
 from processors.clean.documents import document_text, sniff_kind
-from processors.clean.encoding import decode_bytes
 from processors.clean.fingerprint import content_sha256, from_hex, simhash, to_hex
 from processors.clean.html import extract_html
 from processors.clean.text import detect_script, normalize_whitespace, repair_wrapped_lines

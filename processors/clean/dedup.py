@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from policywatch.errors import ServiceUnavailable
+from policywatch.core.errors import ServiceUnavailable
 from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming, to_hex
+from schemas.indices import FINGERPRINTS_INDEX
 
 logger = logging.getLogger(__name__)
 
-FINGERPRINT_INDEX = "policy-fingerprints"
+FINGERPRINT_INDEX = FINGERPRINTS_INDEX
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import logging
 import re
 import struct
 
-from policywatch.errors import ProcessingError
+from policywatch.core.errors import ProcessingError
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import trafilatura
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-from policywatch.errors import ProcessingError
+from policywatch.core.errors import ProcessingError
 from processors.clean import dates
 
 _TITLE_META = ("articletitle", "og:title", "dc.title", "title")

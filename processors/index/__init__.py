@@ -14,11 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from policywatch.textseg import segmented
+from policywatch.core.textseg import segmented
 from schemas import ExtractedDocument
-
-DOCS_INDEX = "policy-docs"
-INDICATORS_INDEX = "policy-indicators"
+from schemas.indices import DOCS_INDEX, INDICATORS_INDEX
 
 
 def version_of(doc: ExtractedDocument) -> int:

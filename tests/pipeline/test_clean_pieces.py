@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from policywatch.errors import ProcessingError
+from policywatch.core.decode import decode_bytes
+from policywatch.core.errors import ProcessingError
 from processors.clean import clean, clean_batch, prepare
 from processors.clean.dates import CST, date_from_url, date_from_visible
 from processors.clean.dedup import MemoryFingerprintStore
 from processors.clean.documents import doc_text, docx_text, pdf_text, sniff_kind
-from processors.clean.encoding import decode_bytes
 from processors.clean.fingerprint import from_hex, hamming, simhash
 from processors.clean.metadata import doc_number, index_number, issuer, trim_tail
 from processors.clean.text import detect_script, repair_wrapped_lines

@@ -71,7 +71,7 @@ class Lane:
         return RunnerConfig(**{**base, **kw})
 
     def run(self, stage: str, **kw) -> RunStats:
-        from policywatch.kafka_client import make_consumer, make_producer
+        from policywatch.core.kafka import make_consumer, make_producer
 
         built = self.stage(stage)
         cfg = self.config(**kw)
@@ -87,7 +87,7 @@ class Lane:
         return {s: self.run(s, **kw) for s in ("clean", "extract", "index")}
 
     def produce(self, topic: str, values: list[tuple[str, bytes]]) -> None:
-        from policywatch.kafka_client import make_producer
+        from policywatch.core.kafka import make_producer
 
         producer = make_producer(self.settings)
         try:
@@ -101,7 +101,7 @@ class Lane:
     def read(self, topic: str, timeout_s: float = 15.0) -> list[bytes]:
         from kafka.structs import TopicPartition
 
-        from policywatch.kafka_client import make_consumer
+        from policywatch.core.kafka import make_consumer
 
         consumer = make_consumer(self.settings, None, ())
         try:
@@ -196,7 +196,7 @@ def test_poison_messages_go_to_the_dlq_and_later_ones_are_processed(lane):
 def _spawn_index(lane: Lane, batch_size: int, log: Path) -> subprocess.Popen:
     code = (
         "import sys, json; from processors.pipeline import build_stage; "
-        "from processors.runner import RunnerConfig, run_stage; from policywatch.es_client import make_es; "
+        "from processors.runner import RunnerConfig, run_stage; from policywatch.core.elasticsearch import make_es; "
         "a = json.loads(sys.argv[1]); es = make_es(); "
         "st = build_stage('index', es=es, docs_index=a['docs'], indicators_index=a['ind'], "
         "topics=a['topics']); "

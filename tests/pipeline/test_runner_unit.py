@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from kafka.structs import TopicPartition
 
-from policywatch.errors import ServiceUnavailable
+from policywatch.core.errors import ServiceUnavailable
 from processors.runner import Message, Output, Result, Runner, RunnerConfig
 from schemas import DeadLetter
 

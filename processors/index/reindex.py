@@ -32,11 +32,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
+from schemas.indices import DOCS_INDEX
 
 logger = logging.getLogger(__name__)
 
-DOCS_ALIAS = "policy-docs"
+DOCS_ALIAS = DOCS_INDEX
 _VERSION_RE = re.compile(r"^(?P<alias>.+)-v(?P<n>\d+)$")
 
 # value bytes -> a bulk action ({"_id", "_source", optional "version"/"version_type"}), or None to skip
@@ -386,13 +387,13 @@ def default_converter() -> Converter:
 
 
 def _consumer(settings: Any) -> Any:
-    from policywatch.kafka_client import make_consumer
+    from policywatch.core.kafka import make_consumer
 
     return make_consumer(settings, group_id=None)
 
 
 def run_plan(settings: Any, *, alias: str = DOCS_ALIAS, topic: str | None = None) -> ReindexPlan:
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
     from schemas.topics import EXTRACTED_TOPIC
 
     es, consumer = make_es(settings), _consumer(settings)
@@ -406,7 +407,7 @@ def run_plan(settings: Any, *, alias: str = DOCS_ALIAS, topic: str | None = None
 def run_build(
     settings: Any, the_plan: ReindexPlan, converter: Converter | None = None, **kw: Any
 ) -> BuildResult:
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
 
     es, consumer = make_es(settings), _consumer(settings)
     try:
@@ -417,7 +418,7 @@ def run_build(
 
 
 def run_swap(settings: Any, the_plan: ReindexPlan) -> list[str]:
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
 
     es = make_es(settings)
     try:
@@ -429,7 +430,7 @@ def run_swap(settings: Any, the_plan: ReindexPlan) -> list[str]:
 def run_catch_up(
     settings: Any, the_plan: ReindexPlan, positions: dict[str, int], converter: Converter | None = None
 ) -> int:
-    from policywatch.es_client import make_es
+    from policywatch.core.elasticsearch import make_es
 
     es, consumer = make_es(settings), _consumer(settings)
     try:

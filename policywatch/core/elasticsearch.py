@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policywatch.settings import Settings, get_settings
+from policywatch.core.settings import Settings, get_settings
 
 
 def es_config(settings: Settings | None = None) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def unreachable_message(settings: Settings | None = None, exc: BaseException | N
 def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> None:
     """Fail fast with a clear ServiceUnavailable when Elasticsearch cannot be connected to within
     `timeout` seconds."""
-    from policywatch.errors import ServiceUnavailable
+    from policywatch.core.errors import ServiceUnavailable
 
     s = settings or get_settings()
     try:

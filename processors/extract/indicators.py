@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from processors.extraction import patterns as P
-from processors.extraction.numbers import parse_number, quantity
-from processors.extraction.segment import cut
-from processors.extraction.vocab import classify_metric, count_noun_pattern, econ_pattern, veto_pattern
+from policywatch.core.textseg import pos_cut as cut
+from processors.extract import patterns as P
+from processors.extract.numbers import parse_number, quantity
+from processors.extract.vocab import classify_metric, count_noun_pattern, econ_pattern, veto_pattern
 from schemas.extracted import Indicator
 
 _OPEN = "(《“‘[〔【（"

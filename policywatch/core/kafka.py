@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policywatch.settings import Settings, get_settings
+from policywatch.core.settings import Settings, get_settings
 
 
 def connection_config(settings: Settings | None = None) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> N
     (kafka-python itself would retry for its whole request timeout, 30 s, before giving up)."""
     import socket
 
-    from policywatch.errors import ServiceUnavailable
+    from policywatch.core.errors import ServiceUnavailable
 
     s = settings or get_settings()
     last: OSError | None = None

@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from processors.extraction.segment import FUNCTION_TAGS, cut
-from processors.extraction.vocab import zone_suffixes
+from policywatch.core.textseg import pos_cut as cut
+from processors.extract.vocab import FUNCTION_TAGS, zone_suffixes
 
 _PREFIX_STOP = re.compile(
     r".*(?:[在的和与及将对向把以为是等到由了从于至]|依托|推进|打造|建设|加快|成为|获批|获评|全市|全省|全国|全县|"
@@ -102,7 +102,7 @@ def main_zone(text: str, mentions: list[ZoneMention], head: str) -> tuple[str | 
         generic = Counter(z.suffix for z in mentions if z.generic and z.kind == "zone")
         if generic:
             best = max(generic, key=lambda s: (text.count(s), len(s)))
-    from processors.extraction.gazetteer import find_places
+    from processors.extract.gazetteer import find_places
 
     def credible(name: str) -> bool:
         # a secondary zone counts when it is named after a place, masked, or named more than once

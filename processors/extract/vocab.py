@@ -9,6 +9,13 @@ from pathlib import Path
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
 
+# jieba tags of words that never start or end a name: verbs, prepositions, conjunctions, adverbs,
+# particles, pronouns, numerals, measure words, time words, interjections, adjectives-as-adverbs, idioms.
+FUNCTION_TAGS = frozenset(
+    {"v", "vd", "vn", "p", "c", "d", "u", "uj", "ul", "uz", "ud", "ug", "r", "m", "q", "t", "y", "e", "o",
+     "ad", "l"}
+)
+
 
 def _lines(name: str) -> list[str]:
     out = []

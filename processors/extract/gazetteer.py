@@ -59,7 +59,7 @@ class Gazetteer:
 
 def _common_word(word: str, max_freq: int) -> bool:
     """True when jieba knows `word` as something other than a rare place name (资源, 合作, 新建...)."""
-    from processors.extraction.segment import word_info
+    from policywatch.core.textseg import word_info
 
     tag, freq = word_info(word)
     if tag is None:

@@ -1,6 +1,7 @@
-"""Word segmentation shared by the index side (`text_seg`) and the query side: jieba + the domain dictionary.
+"""The one jieba segmenter: index side (`text_seg`), query side, alert pre-filter and extraction's POS cut.
 
-One function, one dictionary: a query matches `text_seg` only when it is cut exactly like the text.
+One tokenizer, one domain dictionary (`data/domain.dict`, read with importlib.resources): a query matches
+`text_seg` only when it is cut exactly like the text, and extraction sees the same dictionary words.
 
 Speed: segmenting a whole page is the index stage's largest cost (pure-Python jieba: ~23 ms for 8,000
 characters). When the ``jieba-fast`` package's C functions are importable, the two hot loops of jieba's
@@ -17,12 +18,13 @@ import logging
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 logger = logging.getLogger(__name__)
 
 _PUNCT_ONLY = re.compile(r"[\W_]+")
-_DOMAIN_DICT = Path(__file__).resolve().parents[1] / "processors" / "extraction" / "vocab" / "domain.dict"
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+DOMAIN_DICT = resources.files("policywatch.core") / "data" / "domain.dict"
 
 try:  # the C module of the jieba-fast distribution (only its functions are used, not its dictionary)
     import _jieba_fast_functions_py3 as _C
@@ -110,8 +112,9 @@ def _tokenizer(fast: bool = True):
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = _tokenizer_class(fast)()
-    if _DOMAIN_DICT.exists():
-        tokenizer.load_userdict(str(_DOMAIN_DICT))
+    tokenizer.initialize()
+    with resources.as_file(DOMAIN_DICT) as path:  # package data: a missing file is an error, not a skip
+        tokenizer.load_userdict(str(path))
     return tokenizer
 
 
@@ -123,3 +126,39 @@ def segment_words(text: str, *, fast: bool = True) -> list[str]:
 def segmented(text: str) -> str:
     """The words joined by single spaces, punctuation dropped: the value of a ``*_seg`` field."""
     return " ".join(w for w in segment_words(text) if not _PUNCT_ONLY.fullmatch(w))
+
+
+def segment(text: str) -> list[str]:
+    """Query-side words of `text`: cut as the index side cuts it, punctuation and blanks dropped."""
+    return [w for w in (_PUNCT.sub("", w) for w in segment_words(text)) if w]
+
+
+def normalize(text: str) -> str:
+    """Lower-case `text` with every blank and punctuation mark removed.
+
+    The `standard` analyzer drops the same characters, so a phrase that `match_phrase` finds on the
+    `text` field is always a substring of the normalized text (the alert pre-filter relies on it).
+    """
+    return _PUNCT.sub("", text).lower()
+
+
+# -- part-of-speech view for extraction (same tokenizer, dictionary tags, no HMM) ---------------------
+@lru_cache(maxsize=1)
+def _pos_tokenizer():
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_tokenizer(True))
+
+
+def word_info(word: str) -> tuple[str | None, int]:
+    """(part-of-speech tag, frequency) of a dictionary word; (None, 0) when jieba does not know it."""
+    freq = _tokenizer(True).FREQ.get(word, 0)
+    if not freq:
+        return None, 0
+    return _pos_tokenizer().word_tag_tab.get(word, "x"), freq
+
+
+def pos_cut(text: str) -> list[tuple[str, str]]:
+    """Words with their dictionary tags (no HMM: fast, dictionary-driven)."""
+    tags = _pos_tokenizer().word_tag_tab
+    return [(w, tags.get(w, "x")) for w in _tokenizer(True).cut(text, HMM=False)]

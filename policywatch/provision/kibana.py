@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from policywatch.errors import PolicywatchError, ServiceUnavailable
+from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from policywatch.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError
 from policywatch.search.query import (
+from schemas.indices import WATCHES_INDEX
     F_INDEXED,
     SOURCE_FIELDS,
     Filters,
@@ -29,7 +30,6 @@ from policywatch.search.query import (
 
 logger = logging.getLogger(__name__)
 
-WATCHES_INDEX = "policy-watches"
 _NAME = re.compile(r"^[\w.\-\u4e00-\u9fff]{1,100}$")
 
 

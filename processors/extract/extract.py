@@ -6,12 +6,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from processors.extraction.entities import find_entities
-from processors.extraction.facts import doc_type, find_zones, main_zone, report_period, report_year
-from processors.extraction.gazetteer import find_places, resolve_region
-from processors.extraction.indicators import Context, extract_indicators, to_indicators
-from processors.extraction.normalize import Normalized, normalize
-from processors.extraction.outline import find_headings, sections
+from processors.extract.entities import find_entities
+from processors.extract.facts import doc_type, find_zones, main_zone, report_period, report_year
+from processors.extract.gazetteer import find_places, resolve_region
+from processors.extract.indicators import Context, extract_indicators, to_indicators
+from processors.extract.normalize import Normalized, normalize
+from processors.extract.outline import find_headings, sections
 from schemas.extracted import Entity, Extraction, Indicator, OutlineItem, Region
 
 MIN_TEXT_CHARS = 10

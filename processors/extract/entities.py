@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from processors.extraction.segment import FUNCTION_TAGS, cut
-from processors.extraction.vocab import industry_pattern
+from policywatch.core.textseg import pos_cut as cut
+from processors.extract.vocab import FUNCTION_TAGS, industry_pattern
 
 _DROP = FUNCTION_TAGS | {"f", "a"}  # also localisers and adjectives
 _WINDOW_STOP = re.compile(r".*(?:[了以将对在把向从与和及的是]|并入|旗下|开始|建设|利用|发挥|审批)")
