@@ -5,7 +5,7 @@
     .venv/bin/python bench/crawl.py --articles 5000 --json
 
 The mirror (tests/mirror, site E: a TRS portal with N generated articles) is served on 127.0.0.1 by this
-process. The crawl runs in a fresh process (`python -m crawlers.run`, politeness off, crawl status in
+process. The crawl runs in a fresh process (`python -m policywatch.crawl`, politeness off, crawl status in
 memory so every page is new); pages/s counts every HTTP response (robots.txt, list pages, articles) over
 the crawl's own start-to-finish time, and CPU s/page is the crawl process's user+system CPU (process
 start-up included) per page. The yardstick fetches the same URLs with httpx and asyncio (32 at a time)
@@ -50,7 +50,7 @@ def _children_cpu() -> float:
 
 def run_crawler(sources: Path, sink: str) -> dict:
     cpu0, t0 = _children_cpu(), time.perf_counter()
-    cmd = [sys.executable, "-m", "crawlers.run", "--json", "--no-polite", "--sources", str(sources)]
+    cmd = [sys.executable, "-m", "policywatch.crawl", "--json", "--no-polite", "--sources", str(sources)]
     proc = subprocess.run(
         cmd + ["--sink", sink, "--status", "memory"], capture_output=True, text=True, cwd=ROOT
     )

@@ -1,5 +1,5 @@
 """Scrapy settings shared by every source; per-source values (concurrency, delay) are applied by
-`crawlers.run` from sources.yaml."""
+`crawlers.run.run_crawl` from sources.yaml."""
 
 from __future__ import annotations
 

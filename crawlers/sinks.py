@@ -80,26 +80,6 @@ class KafkaSink:
         self._lock = threading.Lock()
         self.sent = 0
 
-    @classmethod
-    def from_settings(cls, settings=None, *, topic: str = RAW_TOPIC) -> KafkaSink:
-        from kafka.errors import KafkaError
-
-        from policywatch.core.errors import ServiceUnavailable
-        from policywatch.core.kafka import make_producer
-        from policywatch.core.settings import get_settings
-
-        s = settings or get_settings()
-        try:
-            # No Kafka compression: page bodies are already zstd-compressed in the message, and gzip on
-            # top cost half the crawl's throughput in bench/crawl.py for a few percent of bytes.
-            producer = make_producer(s, linger_ms=50, batch_size=512 * 1024, compression_type=None)
-        except KafkaError as exc:
-            raise ServiceUnavailable(
-                f"cannot reach Kafka at {s.kafka_servers} ({exc}); start it with `policywatch stack up` "
-                "or set POLICYWATCH_KAFKA_BOOTSTRAP"
-            ) from exc
-        return cls(producer, topic=topic)
-
     def _on_error(self, exc: BaseException) -> None:
         with self._lock:
             self._failed += 1

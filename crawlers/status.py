@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from policywatch.core.settings import Settings
 from schemas.indices import CRAWL_STATUS_INDEX
 
 # Per-source counters of one crawl run, in report order.
@@ -141,7 +142,8 @@ class FileStatusStore(MemoryStatusStore):
 
 
 def ensure_crawl_status_index(
-    es: Any, *, index: str = CRAWL_STATUS_INDEX, shards: int = 1, replicas: int = 0
+    es: Any, *, index: str = CRAWL_STATUS_INDEX, settings: Settings | None = None, shards: int = 1,
+    replicas: int = 0
 ) -> bool:
     """Create the crawl-status index if missing (the crawler calls this before its first write).
 
@@ -155,12 +157,11 @@ def ensure_crawl_status_index(
 
     try:
         try:
-            from policywatch.core.settings import get_settings
             from policywatch.provision.elasticsearch import index_body, index_name
 
-            if index != CRAWL_STATUS_INDEX:
-                raise ImportError("custom index name: plain index")
-            body = index_body(CRAWL_STATUS_INDEX, get_settings())
+            if index != CRAWL_STATUS_INDEX or settings is None:
+                raise ImportError("custom index name (or no settings): plain index")
+            body = index_body(CRAWL_STATUS_INDEX, settings)
             es.indices.create(
                 index=index_name(CRAWL_STATUS_INDEX), aliases={index: {"is_write_index": True}}, **body
             )
@@ -180,14 +181,15 @@ def ensure_crawl_status_index(
 class EsStatusStore:
     """The policy-crawl-status index."""
 
-    def __init__(self, es: Any, *, index: str = CRAWL_STATUS_INDEX) -> None:
+    def __init__(self, es: Any, *, index: str = CRAWL_STATUS_INDEX, settings: Settings | None = None) -> None:
         self.es = es
         self.index = index
+        self.settings = settings  # shards/replicas of the versioned index, as `init` creates it
         self._ensured = False
 
     def _ensure(self) -> None:
         if not self._ensured:
-            ensure_crawl_status_index(self.es, index=self.index)
+            ensure_crawl_status_index(self.es, index=self.index, settings=self.settings)
             self._ensured = True
 
     def load(self, source_id: str) -> dict[str, PageStatus]:

@@ -11,13 +11,14 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from policywatch.core.errors import PolicywatchError
 from policywatch.core.settings import get_settings
 from schemas.indices import DOCS_INDEX
 
 logger = logging.getLogger(__name__)
 
 
-class SourceCrawlFailed(Exception):
+class SourceCrawlFailed(PolicywatchError):
     """The crawl ran but the source failed (blocked, nothing listed, unacknowledged documents)."""
 
 
@@ -63,10 +64,11 @@ def crawl_one(
 ) -> dict[str, Any]:
     """Crawl one source in a fresh process (Scrapy's reactor runs once per process); return its report
     (status, message, counts, emitted doc ids). Raise SourceCrawlFailed when the source failed."""
-    from crawlers.run import crawl
+    from policywatch.crawl import crawl
 
     report = crawl(
-        [source_id], sources_path=sources_file, sink=sink, status=status, polite=polite, isolated=True
+        get_settings(), [source_id], sources_path=sources_file, sink=sink, status=status, polite=polite,
+        isolated=True,
     )
     result = report.sources[source_id].model_dump(mode="json", exclude={"refusals"})
     counts = result["counts"]
@@ -121,11 +123,11 @@ def replay_files(
     paths: list[str] | None = None, *, topic: str | None = None, source_id: str = "replay"
 ) -> dict[str, Any]:
     """Publish local files (default: the seeds) to policy.raw.v1, as `policywatch replay` does."""
-    from processors.pipeline import replay
+    from policywatch.bootstrap import replay
 
     paths = list(paths or [seeds_dir()])
     kwargs = {"topic": topic} if topic else {}
-    report = replay(paths, settings=get_settings(), source_id=source_id, **kwargs)
+    report = replay(paths, get_settings(), source_id=source_id, **kwargs)
     result = {
         "files": report.files,
         "sent": report.sent,
@@ -143,11 +145,11 @@ def process_until_idle() -> dict[str, Any]:
     --until-idle` does (for installations without long-running processor services)."""
     from dataclasses import asdict
 
-    from processors.pipeline import process
+    from policywatch.bootstrap import process
 
     return {
         stage: asdict(stats)
-        for stage, stats in process("all", until_idle=True, settings=get_settings()).items()
+        for stage, stats in process("all", get_settings(), until_idle=True).items()
     }
 
 

@@ -1,7 +1,8 @@
 """The processor runner: one Kafka consumer group per stage, at-least-once with idempotent effects.
 
-Per batch: poll -> ``stage.handle(messages)`` -> produce every output keyed by doc_id and every dead
-letter -> flush and check each send was acknowledged -> commit the batch's offsets. Nothing is
+Per batch: poll -> decode each message into the stage's ``input_model`` (a message that does not parse
+or validate is a dead letter at once) -> ``stage.handle(items)`` -> produce every output keyed by doc_id
+and every dead letter -> flush and check each send was acknowledged -> commit the batch's offsets. Nothing is
 committed before its outputs are acked, so a crash repeats (part of) a batch and never loses one.
 
 - A :class:`~policywatch.core.errors.ServiceUnavailable` (or a Kafka/Elasticsearch connection error)
@@ -24,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from policywatch.core.errors import ProcessingError, ServiceUnavailable, SkipMessage
+from policywatch.core.errors import ProcessingError, ServiceUnavailable, SkipMessage, is_transient
 from processors import observability as obs
 from schemas import DLQ_TOPIC, DeadLetter
 
@@ -55,12 +56,23 @@ class Output:
 Result = list[Output] | BaseException  # per input message: its outputs (maybe none) or why it failed
 
 
+def output(topic: str, doc: BaseModel, key: str | None = None) -> Output:
+    """A contract as a Kafka output, keyed by its doc_id unless `key` is given."""
+    return Output(topic, key if key is not None else doc.doc_id, doc.model_dump_json().encode("utf-8"))
+
+
 class Stage(Protocol):
+    """A runner stage. With ``input_model`` set (a contract class) the runner decodes and validates every
+    message and ``handle`` receives the models; with ``input_model = None`` it receives the Messages.
+    A stage may have ``open()`` (side effects before the first poll: create an index, sweep) and
+    ``close()``; the runner calls them."""
+
     name: str
     input_topic: str
+    input_model: type[BaseModel] | None
 
-    def handle(self, messages: Sequence[Message]) -> list[Result]:
-        """One result per message, in order. Raise ServiceUnavailable to retry the whole batch."""
+    def handle(self, items: Sequence[Any]) -> list[Result]:
+        """One result per item, in order. Raise ServiceUnavailable to retry the whole batch."""
         ...
 
 
@@ -89,24 +101,6 @@ class RunStats:
     batches: int = 0
     transient_retries: int = 0
     outputs: int = 0
-
-
-TRANSIENT_NAMES = {
-    # elasticsearch / elastic_transport
-    "ConnectionError", "ConnectionTimeout", "TransportError", "SerializationError",
-    # kafka-python
-    "KafkaTimeoutError", "NoBrokersAvailable", "KafkaConnectionError", "NodeNotReadyError",
-    "LeaderNotAvailableError", "NotLeaderForPartitionError", "RequestTimedOutError",
-}
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, ServiceUnavailable | ConnectionError | TimeoutError):
-        return True
-    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "meta", None), "status", None)
-    if isinstance(status, int) and (status == 429 or status >= 500):
-        return True
-    return any(cls.__name__ in TRANSIENT_NAMES for cls in type(exc).__mro__)
 
 
 def _is_unparseable(exc: BaseException) -> bool:
@@ -166,6 +160,10 @@ class Runner:
 
     def run(self) -> RunStats:
         cfg = self.config
+        opened = getattr(self.stage, "open", None)
+        if opened is not None and self._with_transient_retry(opened, "open") is None:
+            self._close()
+            return self.stats
         idle_since = time.monotonic()
         self.log.info("started", topic=self.stage.input_topic, batch_size=cfg.batch_size)
         try:
@@ -253,18 +251,38 @@ class Runner:
         obs.BATCH_SECONDS.labels(self.stage.name).observe(time.monotonic() - started)
 
     def _handle(self, messages: list[Message]) -> list[Result]:
+        """Decode the messages into the stage's input model (the one parse-or-dead-letter path), then
+        ``stage.handle`` the ones that parsed."""
+        model = getattr(self.stage, "input_model", None)
+        if model is None:
+            return self._handle_items(list(messages))
+        results: list[Result | None] = [None] * len(messages)
+        items: list[Any] = []
+        where: list[int] = []
+        for i, message in enumerate(messages):
+            try:
+                items.append(model.model_validate_json(message.value))
+                where.append(i)
+            except Exception as exc:  # not the stage's contract: the runner dead-letters it
+                results[i] = exc
+        if items:
+            for i, result in zip(where, self._handle_items(items), strict=True):
+                results[i] = result
+        return results  # type: ignore[return-value]
+
+    def _handle_items(self, items: list[Any]) -> list[Result]:
         """``stage.handle``; a batch that raises is split so one bad message cannot sink the others."""
         try:
-            results = self.stage.handle(messages)
+            results = self.stage.handle(items)
         except Exception as exc:
             if is_transient(exc):
                 raise
-            if len(messages) == 1:
+            if len(items) == 1:
                 return [exc]
             self.log.warning("batch failed; handling its messages one by one", error=describe_error(exc))
-            results = [r for m in messages for r in self._handle([m])]
-        if len(results) != len(messages):
-            raise RuntimeError(f"stage {self.stage.name} returned {len(results)} results for {len(messages)}")
+            results = [r for item in items for r in self._handle_items([item])]
+        if len(results) != len(items):
+            raise RuntimeError(f"stage {self.stage.name} returned {len(results)} results for {len(items)}")
         for result in results:
             if isinstance(result, Exception) and is_transient(result):
                 raise result
@@ -339,30 +357,3 @@ class Runner:
         if not self.consumer.assignment():
             return False  # not in the group yet (a join takes seconds): nothing says we are done
         return all(lag == 0 for lag in self._lags().values())
-
-
-def run_stage(stage: Stage, *, settings: Any = None, config: RunnerConfig | None = None,
-              metrics_port: int | None = None, install_signals: bool = True) -> RunStats:
-    """Connect to Kafka with the project's settings and run ``stage`` until stopped (or idle)."""
-    from policywatch.core.kafka import make_consumer, make_producer
-
-    config = config or RunnerConfig()
-    obs.serve_metrics(metrics_port)
-    group = config.group_id or f"policywatch-{stage.name}"
-    try:
-        consumer = make_consumer(settings, group, [stage.input_topic], max_poll_records=config.batch_size)
-        producer = make_producer(settings)
-    except Exception as exc:
-        if is_transient(exc):
-            raise ServiceUnavailable(
-                f"cannot reach Kafka ({exc}): start it with `policywatch stack up` "
-                "or set POLICYWATCH_KAFKA_BOOTSTRAP"
-            ) from exc
-        raise
-    runner = Runner(stage, consumer, producer, config)
-    if install_signals:
-        runner.install_signal_handlers()
-    try:
-        return runner.run()
-    finally:
-        producer.close(timeout=10)

@@ -36,20 +36,15 @@ def _print_error(message: str) -> None:
 
 def _service_error(exc: BaseException) -> str | None:
     """A one-line message for a Kafka or Elasticsearch connection failure that escaped a command."""
-    module = type(exc).__module__ or ""
-    name = type(exc).__name__
-    if module.startswith("kafka") and name in ("NoBrokersAvailable", "KafkaTimeoutError",
-                                               "KafkaConnectionError", "NodeNotReadyError"):
-        from policywatch.core.kafka import unreachable_message
-        from policywatch.core.settings import get_settings
+    from policywatch.core import elasticsearch, kafka
+    from policywatch.core.errors import ELASTICSEARCH, KAFKA, connection_service
+    from policywatch.core.settings import get_settings
 
-        return unreachable_message(get_settings(), exc)
-    if module.startswith(("elasticsearch", "elastic_transport")) and name in (
-            "ConnectionError", "ConnectionTimeout", "TransportError"):
-        from policywatch.core.elasticsearch import unreachable_message
-        from policywatch.core.settings import get_settings
-
-        return unreachable_message(get_settings(), exc)
+    service = connection_service(exc)
+    if service == KAFKA:
+        return kafka.unreachable_message(get_settings(), exc)
+    if service == ELASTICSEARCH:
+        return elasticsearch.unreachable_message(get_settings(), exc)
     return None
 
 

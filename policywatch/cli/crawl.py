@@ -61,8 +61,10 @@ def crawl_cmd(
     also go to the policy-crawl-status index. Exit code 3 when a source was blocked or failed.
     """
     from crawlers.report import SourceRun
-    from crawlers.run import crawl, report_json
+    from crawlers.run import report_json
     from crawlers.sources import load_sources
+    from policywatch.core.settings import get_settings
+    from policywatch.crawl import crawl
 
     selected = load_sources(sources).select(source_ids or None)  # validate before starting anything
     live_rows: dict[str, tuple[str, dict[str, int], str]] = {s.id: ("running", {}, "") for s in selected}
@@ -77,6 +79,7 @@ def crawl_cmd(
     level = ["ERROR", "INFO", "DEBUG"][min(verbose, 2)]
     run_crawl = functools.partial(
         crawl,
+        get_settings(),
         source_ids or None,
         sources_path=sources,
         sink=sink,

@@ -22,15 +22,16 @@ def replay_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Publish local files to policy.raw.v1 as RawDocuments (doc_id = sha256 of the file's bytes)."""
+    from policywatch.bootstrap import replay
     from policywatch.core.kafka import check_reachable
-    from processors.pipeline import iter_replay_files, replay
+    from processors.replay import iter_replay_files
 
     total = len(iter_replay_files(paths))
     check_reachable(get_settings())
     with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   disable=as_json, transient=False) as bar:
         task = bar.add_task("replay", total=total)
-        report = replay(paths, settings=get_settings(), source_id=source_id,
+        report = replay(paths, get_settings(), source_id=source_id,
                         progress=lambda done, _total: bar.update(task, completed=done))
     if as_json:
         typer.echo(json.dumps({"files": report.files, "sent": report.sent, "bytes": report.bytes,
@@ -55,14 +56,14 @@ def process_cmd(
     `all` runs clean, extract, index and alert (--until-idle: in turn here; else a process each)."""
     import logging
 
+    from policywatch.bootstrap import process
     from processors.observability import configure_logging
-    from processors.pipeline import process
     from processors.runner import RunnerConfig
 
     configure_logging(logging.DEBUG if verbose > 1 else logging.INFO if verbose or not until_idle
                       else logging.WARNING)
     config = RunnerConfig(group_id=group, batch_size=batch_size)
-    stats = process(stage, until_idle=until_idle, settings=get_settings(), config=config,
+    stats = process(stage, get_settings(), until_idle=until_idle, config=config,
                     metrics_port=metrics_port)
     if until_idle:
         for name, s in stats.items():
@@ -74,7 +75,7 @@ def process_cmd(
 def status_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Per stage: processed, lag and dead letters; per index: document count."""
     from policywatch.core.kafka import check_reachable
-    from processors.pipeline import status
+    from policywatch.status import status
 
     check_reachable(get_settings())  # seconds, not kafka-python's 30 s bootstrap timeout
     report = status(get_settings())

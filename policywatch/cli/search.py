@@ -9,9 +9,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from policywatch.bootstrap import build_search_client
 from policywatch.cli import app
+from policywatch.core.settings import get_settings
 from policywatch.search import SearchRequest, SearchResult, make_filters, search
-from policywatch.search.client import es_client
 
 console = Console(highlight=False)
 
@@ -92,7 +93,7 @@ def search_command(
     from policywatch.search.query import build_search_body
 
     build_search_body(request)  # validates the limit before any connection is made
-    result = search(es_client(), request)
+    result = search(build_search_client(get_settings()), request)
     if as_json:
         typer.echo(json.dumps({**result.to_dict(), "query": query, "filters": filters.to_dict()},
                               ensure_ascii=False))

@@ -9,9 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from policywatch.bootstrap import build_search_client
 from policywatch.cli import app
 from policywatch.cli.search import H_DOC_TYPE, H_GROWTH, H_METRIC, H_REGION, H_ZONE
-from policywatch.search.client import es_client
+from policywatch.core.settings import get_settings
 from policywatch.search.watches import WatchStore, new_watch
 
 console = Console(highlight=False)
@@ -21,7 +22,7 @@ app.add_typer(watch_app, name="watch")
 
 
 def _store() -> WatchStore:
-    return WatchStore(es_client())
+    return WatchStore(build_search_client(get_settings()))
 
 
 @watch_app.command("add")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from policywatch.core.settings import Settings, get_settings
+from policywatch.core.errors import ELASTICSEARCH, ServiceUnavailable, connection_service, unreachable
+from policywatch.core.settings import Settings
 
 
-def es_config(settings: Settings | None = None) -> dict[str, Any]:
-    s = settings or get_settings()
+def es_config(settings: Settings) -> dict[str, Any]:
+    s = settings
     cfg: dict[str, Any] = {
         "hosts": [u.strip() for u in s.elasticsearch_url.split(",")],
         "request_timeout": s.es_request_timeout,
@@ -34,7 +35,7 @@ def es_config(settings: Settings | None = None) -> dict[str, Any]:
     return cfg
 
 
-def describe(settings: Settings | None = None) -> dict[str, Any]:
+def describe(settings: Settings) -> dict[str, Any]:
     """The client config with secrets masked: safe to log or print."""
     cfg = es_config(settings)
     if "api_key" in cfg:
@@ -44,7 +45,7 @@ def describe(settings: Settings | None = None) -> dict[str, Any]:
     return cfg
 
 
-def make_es(settings: Settings | None = None, **overrides: Any):
+def make_es(settings: Settings, **overrides: Any):
     from elasticsearch import Elasticsearch
 
     cfg = es_config(settings)
@@ -52,26 +53,27 @@ def make_es(settings: Settings | None = None, **overrides: Any):
     return Elasticsearch(**cfg)
 
 
-def unreachable_message(settings: Settings | None = None, exc: BaseException | None = None) -> str:
+def unreachable_message(settings: Settings, exc: BaseException | None = None) -> str:
     """One line naming Elasticsearch, the address tried and what to do."""
-    s = settings or get_settings()
-    why = f" ({type(exc).__name__})" if exc is not None else ""
-    return (f"cannot reach Elasticsearch at {s.elasticsearch_url}{why}: start the local stack with "
-            "`policywatch stack up`, or set POLICYWATCH_ES_URL to a running cluster")
+    return unreachable(ELASTICSEARCH, settings.elasticsearch_url, "POLICYWATCH_ES_URL", exc)
 
 
-def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> None:
+def client_unreachable_message(es: Any, exc: BaseException | None = None) -> str:
+    """The same line for a client whose Settings are not at hand: the address is the client's nodes."""
+    try:
+        address = ",".join(str(node.base_url) for node in es.transport.node_pool.all())
+    except AttributeError:  # not an elasticsearch-py client
+        address = "?"
+    return unreachable(ELASTICSEARCH, address, "POLICYWATCH_ES_URL", exc)
+
+
+def check_reachable(settings: Settings, timeout: float = 3.0) -> None:
     """Fail fast with a clear ServiceUnavailable when Elasticsearch cannot be connected to within
     `timeout` seconds."""
-    from policywatch.core.errors import ServiceUnavailable
-
-    s = settings or get_settings()
     try:
         # cluster.health, not info(): GET / is absent from the core-only distribution
-        make_es(s, request_timeout=timeout, max_retries=0, retry_on_timeout=False).cluster.health()
+        make_es(settings, request_timeout=timeout, max_retries=0, retry_on_timeout=False).cluster.health()
     except Exception as exc:
-        name = type(exc).__module__ or ""
-        if name.startswith(("elasticsearch", "elastic_transport")) and type(exc).__name__ in (
-                "ConnectionError", "ConnectionTimeout"):
-            raise ServiceUnavailable(unreachable_message(s, exc)) from exc
+        if connection_service(exc) == ELASTICSEARCH:
+            raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
         # Anything else (e.g. a user not allowed to call GET /) is the command's business.

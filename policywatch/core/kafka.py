@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from policywatch.core.settings import Settings, get_settings
+from policywatch.core.errors import KAFKA, ServiceUnavailable, unreachable
+from policywatch.core.settings import Settings
 
 
-def connection_config(settings: Settings | None = None) -> dict[str, Any]:
+def connection_config(settings: Settings) -> dict[str, Any]:
     """Bootstrap, security protocol, SASL and TLS options common to every client."""
-    s = settings or get_settings()
+    s = settings
     cfg: dict[str, Any] = {
         "bootstrap_servers": s.kafka_servers.split(","),
         "security_protocol": s.kafka_security_protocol,
@@ -41,17 +42,17 @@ def connection_config(settings: Settings | None = None) -> dict[str, Any]:
     return cfg
 
 
-def describe(settings: Settings | None = None) -> dict[str, Any]:
+def describe(settings: Settings) -> dict[str, Any]:
     """The connection config with secrets masked: safe to log or print."""
     cfg = connection_config(settings)
     return {k: ("***" if "password" in k and v else v) for k, v in cfg.items()}
 
 
-def make_producer(settings: Settings | None = None, **overrides: Any):
+def make_producer(settings: Settings, **overrides: Any):
     """A KafkaProducer that waits for all in-sync replicas, retries, and accepts raw-size messages."""
     from kafka import KafkaProducer
 
-    s = settings or get_settings()
+    s = settings
     cfg: dict[str, Any] = {
         **connection_config(s),
         "acks": "all",
@@ -65,12 +66,12 @@ def make_producer(settings: Settings | None = None, **overrides: Any):
     return KafkaProducer(**cfg)
 
 
-def make_consumer(settings: Settings | None = None, group_id: str | None = None, topics=(), **overrides: Any):
+def make_consumer(settings: Settings, group_id: str | None = None, topics=(), **overrides: Any):
     """A KafkaConsumer in `group_id` with manual commits (commit after the outputs are acknowledged)
     and fetch limits large enough for the biggest raw message."""
     from kafka import KafkaConsumer
 
-    s = settings or get_settings()
+    s = settings
     cfg: dict[str, Any] = {
         **connection_config(s),
         "group_id": group_id,
@@ -88,7 +89,7 @@ def make_consumer(settings: Settings | None = None, group_id: str | None = None,
     return consumer
 
 
-def make_admin(settings: Settings | None = None, **overrides: Any):
+def make_admin(settings: Settings, **overrides: Any):
     from kafka import KafkaAdminClient
 
     cfg: dict[str, Any] = {**connection_config(settings), "request_timeout_ms": 30_000}
@@ -96,13 +97,9 @@ def make_admin(settings: Settings | None = None, **overrides: Any):
     return KafkaAdminClient(**cfg)
 
 
-def unreachable_message(settings: Settings | None = None, exc: BaseException | None = None) -> str:
+def unreachable_message(settings: Settings, exc: BaseException | None = None) -> str:
     """One line naming Kafka, the address tried and what to do."""
-    s = settings or get_settings()
-    why = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else (
-        f" ({type(exc).__name__})" if exc is not None else "")
-    return (f"cannot reach Kafka at {s.kafka_servers}{why}: start the local stack with "
-            "`policywatch stack up`, or set POLICYWATCH_KAFKA_BOOTSTRAP to a running broker")
+    return unreachable(KAFKA, settings.kafka_servers, "POLICYWATCH_KAFKA_BOOTSTRAP", exc)
 
 
 def _host_port(server: str) -> tuple[str, int]:
@@ -115,14 +112,12 @@ def _host_port(server: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def check_reachable(settings: Settings | None = None, timeout: float = 3.0) -> None:
+def check_reachable(settings: Settings, timeout: float = 3.0) -> None:
     """Fail fast with a clear ServiceUnavailable when no bootstrap server accepts a TCP connection
     (kafka-python itself would retry for its whole request timeout, 30 s, before giving up)."""
     import socket
 
-    from policywatch.core.errors import ServiceUnavailable
-
-    s = settings or get_settings()
+    s = settings
     last: OSError | None = None
     for server in s.kafka_servers.split(","):
         try:

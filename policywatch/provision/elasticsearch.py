@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from policywatch.core.elasticsearch import unreachable_message
 from policywatch.core.errors import ServiceUnavailable
 from policywatch.core.settings import Settings
 from policywatch.provision import Report
@@ -81,10 +82,7 @@ def ensure_indices(es: Any, settings: Settings, report: Report, aliases=ALIASES)
     try:
         es.cluster.health()  # not es.info(): GET / is absent from the core-only distribution
     except (ESConnectionError, ApiError) as exc:
-        raise ServiceUnavailable(
-            f"cannot reach Elasticsearch at {settings.elasticsearch_url} ({type(exc).__name__}). "
-            "Start the local stack with `policywatch stack up`, or set POLICYWATCH_ES_URL (and credentials)."
-        ) from exc
+        raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
     for alias in aliases:
         changed = ensure_template(es, alias, settings, report)
         ensure_alias(es, alias, settings, report, template_changed=changed)
@@ -110,14 +108,12 @@ def ensure_template(es: Any, alias: str, settings: Settings, report: Report | No
     return installed is not None
 
 
-def ensure_index(es: Any, alias: str, name: str | None = None, settings: Settings | None = None) -> str:
+def ensure_index(es: Any, alias: str, name: str | None, settings: Settings) -> str:
     """For a stage that writes a logical index on first use (the clean stage's policy-fingerprints):
     `name` None or the alias: what `init` does for it (template, `<alias>-v<n>`, the alias), returning
     the index written to; another name (a test's private index): that index, created with the template's
     settings and mappings unless it exists. The mapping lives in one place, templates/<alias>.json."""
-    from policywatch.core.settings import get_settings
-
-    s = settings or get_settings()
+    s = settings
     if name is None or name == alias:
         ensure_template(es, alias, s)
         return ensure_alias(es, alias, s)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policywatch.core.elasticsearch import make_es
-from policywatch.core.kafka import make_admin
+from policywatch.core.kafka import make_admin, unreachable_message
 from policywatch.core.settings import Settings
 from policywatch.provision import Report
 from policywatch.provision.elasticsearch import ensure_indices
@@ -18,10 +18,7 @@ def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True
         except Exception as exc:
             from policywatch.core.errors import ServiceUnavailable
 
-            raise ServiceUnavailable(
-                f"cannot reach Kafka at {settings.kafka_servers} ({type(exc).__name__}: {exc}). "
-                "Start the local stack with `policywatch stack up`, or set POLICYWATCH_KAFKA_BOOTSTRAP."
-            ) from exc
+            raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
         try:
             ensure_topics(admin, settings, report)
         finally:

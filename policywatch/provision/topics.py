@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policywatch.core.errors import ServiceUnavailable
+from policywatch.core.kafka import unreachable_message
 from policywatch.core.settings import Settings
 from policywatch.provision import Report
 from schemas.topics import ALL_TOPICS as TOPICS
@@ -31,10 +32,7 @@ def ensure_topics(admin: Any, settings: Settings, report: Report, topics: dict |
     try:
         existing = set(admin.list_topics())
     except Exception as exc:
-        raise ServiceUnavailable(
-            f"cannot reach Kafka at {settings.kafka_servers} ({type(exc).__name__}: {exc}). "
-            "Start the local stack with `policywatch stack up`, or set POLICYWATCH_KAFKA_BOOTSTRAP."
-        ) from exc
+        raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
     missing = [n for n in wanted if n not in existing]
     if missing:
         admin.create_topics(

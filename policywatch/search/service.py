@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from policywatch.core.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from policywatch.core.textseg import segment
 from policywatch.search.query import F_TEXT, F_TITLE, SearchRequest, build_search_body, query_terms
 from schemas.indices import DOCS_INDEX
@@ -136,9 +136,9 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
             f"index {index!r} does not exist: run `policywatch init`, then process some documents"
         ) from exc
     except ESConnectionError as exc:
-        from policywatch.core.elasticsearch import unreachable_message
+        from policywatch.core.elasticsearch import client_unreachable_message
 
-        raise PolicywatchError(unreachable_message(exc=exc)) from exc
+        raise ServiceUnavailable(client_unreachable_message(es, exc)) from exc
     except ApiError as exc:
         raise PolicywatchError(f"Elasticsearch refused the search: {exc}") from exc
     raw = resp.body if hasattr(resp, "body") else resp

@@ -18,7 +18,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from policywatch.core.errors import PolicywatchError
 from policywatch.search.query import (
-from schemas.indices import WATCHES_INDEX
     F_INDEXED,
     SOURCE_FIELDS,
     Filters,
@@ -27,6 +26,7 @@ from schemas.indices import WATCHES_INDEX
     make_filters,
     query_terms,
 )
+from schemas.indices import WATCHES_INDEX
 
 logger = logging.getLogger(__name__)
 

@@ -1,306 +1,19 @@
-"""The alert stage: match each batch of new documents against every enabled watch.
-
-Input is policy.extracted.v1 (its own consumer group, next to `index`). A document is matched only once
-it is searchable in policy-docs: the stage polls `_search` on the batch's ids (a refresh, not a realtime
-GET, is what makes a document findable by a watch) and matches each document as soon as it appears.
-
-Per batch: pre-filter watches in Python -> one `_msearch` (chunked) with every candidate watch, each
-restricted to the batch ids and to documents indexed after the watch was created -> drop alerts that
-already exist -> produce Alerts to policy.alerts.v1 (flushed) -> `create` them in policy-alerts
-(`_id` = sha256(watch + doc_id); a conflict means another worker got there first) -> hand webhooks to the
-background deliverer. Input offsets are committed after that, so a crash repeats the batch and the
-existence check plus `op_type=create` keep one alert per (watch, document).
+"""The alert stage as a runner stage on policy.extracted.v1 (its own consumer group, next to `index`),
+and the Kafka publisher of its Alerts. The matching and firing are ``processors.alert.engine``.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
-from policywatch.core.errors import ServiceUnavailable
-from policywatch.search.watches import WATCHES_INDEX, Watch, WatchStore
-from processors.alert.matcher import (
-from schemas.indices import ALERTS_INDEX, DOCS_INDEX
-    BatchDoc,
-    Candidate,
-    Match,
-    candidates,
-    group_candidates,
-    group_lines,
-    msearch_lines,
-    parse_group_msearch,
-    parse_msearch,
-    snippets,
-)
-from processors.alert.webhook import DeliveryResult, WebhookDeliverer
+from policywatch.core.errors import ServiceUnavailable, SkipMessage, is_transient
+from processors.alert.engine import STAGE, AlertStage, AlertStoreError, BatchReport
+from processors.runner import Result
 from schemas import ALERTS_TOPIC, EXTRACTED_TOPIC, Alert, ExtractedDocument
 
 logger = logging.getLogger(__name__)
-
-DOCS_ALIAS = DOCS_INDEX
-STAGE = "alert"
-
-
-
-class AlertStoreError(Exception):
-    """policy-alerts refused alerts (not a conflict): the batch is retried."""
-
-
-Publisher = Callable[[Sequence[Alert]], None]  # produce and flush; raises when not acknowledged
-
-
-@dataclass(slots=True)
-class StageConfig:
-    docs_index: str = DOCS_ALIAS
-    alerts_index: str = ALERTS_INDEX
-    watches_index: str = WATCHES_INDEX
-    watch_ttl_s: float = 5.0  # how stale the cached watch list may be
-    poll_s: float = 0.1  # how often to look for batch documents that are not searchable yet
-    searchable_timeout_s: float = 120.0  # then the missing ones are skipped (index dead-lettered them)
-    msearch_chunk: int = 500
-    prefilter: bool = True
-    es_highlight: bool = False  # True: snippets from the Elasticsearch highlighter (slower, see matcher)
-    group_size: int = 50  # watches per search (named clauses); 1 = one search per watch
-    webhook_timeout_s: float = 5.0
-    webhook_attempts: int = 3
-    webhook_backoff_s: float = 0.5
-    webhook_workers: int = 4
-    sweep_after_s: float = 300.0  # alerts still pending this long are redelivered by sweep_pending()
-
-
-@dataclass(slots=True)
-class BatchReport:
-    docs: int = 0
-    searchable: int = 0
-    missing: list[str] = field(default_factory=list)
-    watches: int = 0
-    searches: int = 0
-    matches: int = 0
-    new_alerts: int = 0
-    duplicates: int = 0
-    watch_errors: int = 0
-    webhooks: int = 0
-    fired_at: dict[str, float] = field(default_factory=dict)  # alert_id -> time.time() when created
-    fired_docs: dict[str, str] = field(default_factory=dict)  # alert_id -> doc_id
-    seconds: float = 0.0
-    waited_s: float = 0.0  # of `seconds`, spent waiting for documents to become searchable
-
-
-def _body(resp: Any) -> Any:
-    return resp.body if hasattr(resp, "body") else resp
-
-
-class AlertStage:
-    def __init__(
-        self,
-        es: Any,
-        publish: Publisher,
-        config: StageConfig | None = None,
-        *,
-        deliverer: WebhookDeliverer | None = None,
-    ) -> None:
-        self.es = es
-        self.publish = publish
-        self.config = config or StageConfig()
-        self.store = WatchStore(es, self.config.watches_index)
-        self.deliverer = deliverer or WebhookDeliverer(
-            self.record_delivery,
-            timeout_s=self.config.webhook_timeout_s,
-            attempts=self.config.webhook_attempts,
-            backoff_s=self.config.webhook_backoff_s,
-            workers=self.config.webhook_workers,
-        )
-        self._watches: list[Watch] = []
-        self._watches_at = float("-inf")
-
-    # --- watches -------------------------------------------------------------------------------
-
-    def watches(self) -> list[Watch]:
-        if time.monotonic() - self._watches_at > self.config.watch_ttl_s:
-            self._watches = self.store.list(enabled_only=True)
-            self._watches_at = time.monotonic()
-        return self._watches
-
-    def invalidate_watches(self) -> None:
-        self._watches_at = float("-inf")
-
-    # --- the batch -----------------------------------------------------------------------------
-
-    def searchable(self, doc_ids: Sequence[str]) -> set[str]:
-        """Which of `doc_ids` a search finds now (refreshed), not merely stored."""
-        if not doc_ids:
-            return set()
-        resp = _body(self.es.search(index=self.config.docs_index, query={"ids": {"values": list(doc_ids)}},
-                                    size=len(doc_ids), source=False, track_total_hits=False))
-        return {h["_id"] for h in resp["hits"]["hits"]}
-
-    def handle_batch(self, docs: Sequence[ExtractedDocument]) -> BatchReport:
-        """Match the batch and fire its alerts; returns when every alert is produced and stored."""
-        started = time.monotonic()
-        report = BatchReport()
-        by_id: dict[str, BatchDoc] = {}
-        for doc in docs:
-            by_id[doc.doc_id] = BatchDoc.from_extracted(doc)  # the last version in the batch wins
-        report.docs = len(by_id)
-        pending = set(by_id)
-        deadline = started + self.config.searchable_timeout_s
-        while pending:
-            found = self.searchable(sorted(pending)) & pending
-            if found:
-                self._match([by_id[i] for i in sorted(found)], report)
-                pending -= found
-                report.searchable += len(found)
-            if not pending:
-                break
-            if time.monotonic() >= deadline:
-                report.missing = sorted(pending)
-                logger.warning("alert: %d documents never became searchable in %.0f s, skipped: %s",
-                               len(pending), self.config.searchable_timeout_s, ", ".join(report.missing[:5]))
-                break
-            time.sleep(self.config.poll_s)
-            report.waited_s += self.config.poll_s
-        report.seconds = time.monotonic() - started
-        return report
-
-    def match(self, docs: Sequence[BatchDoc]) -> tuple[list[Match], list[Candidate], int]:
-        """Matches of `docs` (already searchable) against the enabled watches, via `_msearch`;
-        also the candidate searches run and how many of them failed."""
-        cands = candidates(self.watches(), docs, prefilter=self.config.prefilter)
-        matches: list[Match] = []
-        n_errors = 0
-        chunk = self.config.msearch_chunk
-        grouped = self.config.group_size > 1 and not self.config.es_highlight
-        units: Sequence[Any] = group_candidates(cands, self.config.group_size) if grouped else cands
-        for start in range(0, len(units), chunk):
-            part = units[start:start + chunk]
-            if grouped:
-                resp = _body(self.es.msearch(searches=group_lines(part, self.config.docs_index)))
-                found, errors = parse_group_msearch(part, resp["responses"])
-                if errors:  # one bad watch fails its group: run that group's watches one by one
-                    failed = {w.name for w, _ in errors}
-                    single = [c for c in cands if c.watch.name in failed]
-                    resp = _body(self.es.msearch(searches=msearch_lines(single, self.config.docs_index)))
-                    more, errors = parse_msearch(single, resp["responses"])
-                    found.extend(more)
-            else:
-                lines = msearch_lines(part, self.config.docs_index, highlight=self.config.es_highlight)
-                resp = _body(self.es.msearch(searches=lines))
-                found, errors = parse_msearch(part, resp["responses"])
-            if not self.config.es_highlight:
-                batch = {d.doc_id: d for d in docs}
-                for m in found:
-                    doc = batch.get(m.doc_id)
-                    if doc is not None:
-                        m.source = doc.source
-                        m.highlights = snippets(doc.text, m.watch.query)
-            matches.extend(found)
-            for watch, reason in errors:
-                logger.error("alert: watch %r failed to run and was skipped: %s", watch.name, reason)
-            n_errors += len(errors)
-        return matches, cands, n_errors
-
-    def _match(self, docs: list[BatchDoc], report: BatchReport) -> None:
-        matches, cands, n_errors = self.match(docs)
-        report.watches = len(self._watches)
-        report.searches += len(cands)
-        report.matches += len(matches)
-        report.watch_errors += n_errors
-        if matches:
-            self.fire(matches, report)
-
-    def existing(self, ids: Sequence[str]) -> set[str]:
-        if not ids:
-            return set()
-        resp = _body(self.es.mget(index=self.config.alerts_index, ids=list(ids), source=False))
-        return {d["_id"] for d in resp["docs"] if d.get("found")}
-
-    def fire(self, matches: Sequence[Match], report: BatchReport) -> None:
-        unique = {m.alert_id: m for m in matches}
-        already = self.existing(list(unique))
-        report.duplicates += len(already)
-        fresh = [m for aid, m in unique.items() if aid not in already]
-        if not fresh:
-            return
-        alerts = [m.to_alert() for m in fresh]
-        self.publish(alerts)  # at-least-once: before the create, so a crash in between repeats the produce
-
-        ops: list[dict[str, Any]] = []
-        for alert in alerts:
-            ops.append({"create": {"_index": self.config.alerts_index, "_id": alert.alert_id}})
-            ops.append({**alert.model_dump(mode="json"), "delivery_attempts": 0})
-        resp = _body(self.es.bulk(operations=ops, refresh=False))
-        created: set[str] = set()
-        failures: list[str] = []
-        for item in resp["items"]:
-            res = item["create"]
-            if res.get("status") in (200, 201):
-                created.add(res["_id"])
-            elif res.get("status") == 409:
-                report.duplicates += 1
-            else:
-                failures.append(f"{res.get('_id')}: {res.get('error')}")
-        if failures:
-            # Transient or mapping trouble: fail the batch so the runner retries it; created ones stay.
-            raise AlertStoreError(f"policy-alerts refused {len(failures)} alerts: {failures[0]}")
-        now = time.time()
-        by_id = {m.alert_id: m for m in fresh}
-        for alert in alerts:
-            if alert.alert_id not in created:
-                continue
-            report.new_alerts += 1
-            report.fired_at[alert.alert_id] = now
-            report.fired_docs[alert.alert_id] = alert.doc_id
-            watch = by_id[alert.alert_id].watch
-            if watch.webhook:
-                report.webhooks += 1
-                self.deliverer.submit(watch.webhook, alert.model_dump(mode="json"), alert.alert_id)
-
-    # --- deliveries ----------------------------------------------------------------------------
-
-    def record_delivery(self, result: DeliveryResult) -> None:
-        doc = {
-            "delivery": "delivered" if result.delivered else "failed",
-            "delivery_error": result.error,
-            "delivery_attempts": result.attempts,
-            "delivered_at": datetime.now(UTC).isoformat() if result.delivered else None,
-        }
-        self.es.update(index=self.config.alerts_index, id=result.alert_id, doc=doc, retry_on_conflict=3)
-
-    def sweep_pending(self) -> int:
-        """Resubmit webhooks of alerts left pending by a process that stopped before delivering them."""
-        cutoff = (datetime.now(UTC) - timedelta(seconds=self.config.sweep_after_s)).isoformat()
-        try:
-            resp = _body(self.es.search(
-                index=self.config.alerts_index, size=1000,
-                query={"bool": {"filter": [{"term": {"delivery": "pending"}},
-                                           {"range": {"matched_at": {"lte": cutoff}}}]}},
-            ))
-        except Exception:  # a missing index or a hiccup: nothing to sweep now
-            logger.debug("alert: sweep skipped", exc_info=True)
-            return 0
-        n = 0
-        for hit in resp["hits"]["hits"]:
-            src = hit["_source"]
-            watch = self.store.get(src.get("watch", ""))
-            if watch is None or not watch.webhook:
-                self.es.update(index=self.config.alerts_index, id=hit["_id"],
-                               doc={"delivery": "failed", "delivery_error": "watch or webhook removed"})
-                continue
-            body = {k: v for k, v in src.items() if k in Alert.model_fields}
-            if self.deliverer.submit(watch.webhook, body, hit["_id"]) is not None:
-                n += 1
-        return n
-
-    def close(self) -> None:
-        self.deliverer.drain(timeout_s=self.config.webhook_timeout_s * self.config.webhook_attempts + 5)
-        self.deliverer.close()
-
-
-# --- wiring: a processors.runner Stage, Kafka publishing ------------------------------------------
 
 
 class KafkaAlertPublisher:
@@ -332,22 +45,23 @@ class AlertRunnerStage:
     commits the input offsets, so it returns no Kafka outputs of its own."""
 
     name = STAGE
+    input_topic = EXTRACTED_TOPIC  # the default; an instance may read another topic
+    input_model = ExtractedDocument
 
     def __init__(self, alert_stage: AlertStage, *, input_topic: str = EXTRACTED_TOPIC) -> None:
         self.alert_stage = alert_stage
         self.input_topic = input_topic
         self.last_report: BatchReport | None = None
 
-    def handle(self, messages: Sequence[Any]) -> list[Any]:
-        from policywatch.core.errors import SkipMessage
+    def open(self) -> None:
+        """Before the first batch: resubmit webhooks an earlier run left pending."""
+        swept = self.alert_stage.sweep_pending()
+        if swept:
+            logger.info("alert: %d webhooks left pending by an earlier run resubmitted", swept)
 
-        results: list[Any] = [[] for _ in messages]
-        docs: list[tuple[int, ExtractedDocument]] = []
-        for i, message in enumerate(messages):
-            try:
-                docs.append((i, ExtractedDocument.model_validate_json(message.value)))
-            except Exception as exc:  # not an ExtractedDocument: the runner dead-letters it
-                results[i] = exc
+    def handle(self, batch: Sequence[ExtractedDocument]) -> list[Result]:
+        results: list[Result] = [[] for _ in batch]
+        docs = list(enumerate(batch))
         if not docs:
             return results
         try:
@@ -355,8 +69,6 @@ class AlertRunnerStage:
         except ServiceUnavailable:
             raise
         except Exception as exc:
-            from processors.runner import is_transient
-
             if is_transient(exc) or isinstance(exc, AlertStoreError):
                 raise ServiceUnavailable(f"alert stage: {exc}") from exc
             raise
@@ -370,28 +82,3 @@ class AlertRunnerStage:
                         report.docs, report.searches, report.matches, report.new_alerts, report.webhooks,
                         report.seconds)
         return results
-
-
-def build_alert_stage(
-    *,
-    settings: Any = None,
-    es: Any = None,
-    producer: Any = None,
-    config: StageConfig | None = None,
-    input_topic: str = EXTRACTED_TOPIC,
-    alerts_topic: str = ALERTS_TOPIC,
-) -> AlertRunnerStage:
-    """The runner stage wired to Elasticsearch and Kafka from the project's settings."""
-    if es is None:
-        from policywatch.core.elasticsearch import make_es
-
-        es = make_es(settings)
-    if producer is None:
-        from policywatch.core.kafka import make_producer
-
-        producer = make_producer(settings)
-    stage = AlertStage(es, KafkaAlertPublisher(producer, alerts_topic), config)
-    swept = stage.sweep_pending()
-    if swept:
-        logger.info("alert: %d webhooks left pending by an earlier run resubmitted", swept)
-    return AlertRunnerStage(stage, input_topic=input_topic)

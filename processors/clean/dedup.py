@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from policywatch.core.errors import ServiceUnavailable
+from policywatch.core.settings import Settings
 from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming, to_hex
 from schemas.indices import FINGERPRINTS_INDEX
 
@@ -121,9 +122,11 @@ def _from_source(src: dict) -> Fingerprint:
 class EsFingerprintStore:
     """Fingerprints in Elasticsearch; one ``_msearch`` and one ``_bulk`` per batch."""
 
-    def __init__(self, es, *, index: str = FINGERPRINT_INDEX, max_candidates: int = 200) -> None:
+    def __init__(self, es, *, index: str = FINGERPRINT_INDEX, settings: Settings,
+                 max_candidates: int = 200) -> None:
         self.es = es
         self.index = index
+        self.settings = settings  # shards/replicas/refresh of the index it creates
         self.max_candidates = max_candidates
         self._ready = False
 
@@ -133,7 +136,7 @@ class EsFingerprintStore:
         # The mapping lives in policywatch/provision/templates/policy-fingerprints.json, as for `init`.
         from policywatch.provision.elasticsearch import ensure_index
 
-        ensure_index(self.es, FINGERPRINT_INDEX, self.index)
+        ensure_index(self.es, FINGERPRINT_INDEX, self.index, self.settings)
         self._ready = True
 
     def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:

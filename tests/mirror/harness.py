@@ -22,8 +22,8 @@ def load_expected() -> dict:
 def run_crawl_process(
     sources: Path, *, sink: str, status: str, ids: list[str] | None = None, timeout: float = 180
 ) -> dict:
-    """`python -m crawlers.run` in a subprocess; returns the JSON report keyed by source id."""
-    cmd = [sys.executable, "-m", "crawlers.run", "--json", "--no-polite", "--sources", str(sources)]
+    """`python -m policywatch.crawl` in a subprocess; returns the JSON report keyed by source id."""
+    cmd = [sys.executable, "-m", "policywatch.crawl", "--json", "--no-polite", "--sources", str(sources)]
     cmd += ["--sink", sink, "--status", status, *(ids or [])]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from processors.pipeline import build_stage, replay
+
 from processors.runner import Runner, RunnerConfig, RunStats
 from processors.synthetic import raw_documents
 from schemas import DeadLetter, RawDocument
