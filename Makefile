@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11 (or make PYTHON=/path/to/python3.11)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,airflow]'  # airflow: dags/ and tests/test_dags.py
+	$(BIN)/python -m pip install --quiet -e '.[dev,airflow]'  # airflow: dags/ and tests/integration/test_dags.py
 	@touch $(STAMP)
 
 # The tests start the local stack when none is running (and stop it again at the end).
@@ -22,8 +22,10 @@ test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
+# ruff, then the layer contracts in pyproject.toml ([tool.importlinter]; see ARCHITECTURE.md).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 demo: install
 	$(BIN)/policywatch stack up

@@ -3,7 +3,7 @@
     .venv/bin/python bench/alerts.py                       # 10, 1000, 10000 watches, prefilter on and off
     .venv/bin/python bench/alerts.py --watches 1000 --rate 25 --seconds 20 --json
 
-Documents are the seeds and tests/relevance/docs run once through clean + extract, then copied under
+Documents are the seeds and tests/golden/relevance/docs run once through clean + extract, then copied under
 fresh ids; they are bulk-indexed with the index stage's own actions into private indices (created from
 the templates and deleted afterwards), so nothing touches policy-*.
 
@@ -43,11 +43,11 @@ from policywatch.core.settings import get_settings  # noqa: E402
 from policywatch.core.textseg import normalize, segment  # noqa: E402
 from policywatch.provision.elasticsearch import index_body  # noqa: E402
 from policywatch.search.watches import Watch  # noqa: E402
-from processors.alert.stage import AlertStage, StageConfig  # noqa: E402
+from processors.alert.engine import AlertStage, StageConfig  # noqa: E402
 from processors.index import bulk_actions  # noqa: E402
 from schemas import sha256_hex  # noqa: E402
 from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, WATCHES_INDEX  # noqa: E402
-from tests.relevance.corpus import corpus_files, extracted  # noqa: E402
+from tests.golden.relevance.corpus import corpus_files, extracted  # noqa: E402
 
 COLD_INDUSTRIES = ["氢能", "储能电池", "工业互联网", "航空航天", "海洋经济", "冷链物流", "光伏组件", "预制菜",
                    "跨境电商", "低空经济", "合成生物", "碳纤维", "人形机器人", "钠离子电池", "卫星互联网",

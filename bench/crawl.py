@@ -4,7 +4,8 @@
     .venv/bin/python bench/crawl.py --sink memory        # no Kafka
     .venv/bin/python bench/crawl.py --articles 5000 --json
 
-The mirror (tests/mirror, site E: a TRS portal with N generated articles) is served on 127.0.0.1 by this
+The mirror (tests/golden/mirror, site E: a TRS portal with N generated articles) is served on 127.0.0.1
+by this
 process. The crawl runs in a fresh process (`python -m policywatch.crawl`, politeness off, crawl status in
 memory so every page is new); pages/s counts every HTTP response (robots.txt, list pages, articles) over
 the crawl's own start-to-finish time, and CPU s/page is the crawl process's user+system CPU (process

@@ -4,7 +4,8 @@
     .venv/bin/python bench/extraction.py --json     # the same as one JSON object
     .venv/bin/python bench/extraction.py --runs 20  # more timing runs per document
 
-Scores: tests/gold/seeds.yaml (hand-written; precision over the documents whose gold is complete, recall
+Scores: tests/golden/gold/seeds.yaml (hand-written; precision over the documents whose gold is complete,
+recall
 over all gold indicators), per field: metric, value, unit, growth, period, scope; and the document facts.
 Timing: each seed is extracted once to load the dictionaries (jieba, OpenCC, gazetteer: excluded), then
 --runs times; ms/doc is the median wall time and the median CPU time of the thread (the CPU figure is

@@ -64,12 +64,12 @@ def peak_rss_mb() -> float:
 
 # -- child: one stage process ---------------------------------------------------------------------
 def child(stage_name: str, lane: dict, batch_size: int) -> None:
-    from processors.pipeline import build_stage
+    from policywatch.bootstrap import build_stage
     from processors.runner import Runner, RunnerConfig
 
     settings = get_settings()
     es = make_es(settings)
-    stage = build_stage(stage_name, es=es, docs_index=lane["docs"], indicators_index=lane["ind"],
+    stage = build_stage(stage_name, settings, es=es, docs_index=lane["docs"], indicators_index=lane["ind"],
                         fingerprint_index=lane["fp"], topics=lane["topics"])
     config = RunnerConfig(group_id=f"{lane['group']}-{stage_name}", batch_size=batch_size,
                           dlq_topic=lane["dlq"], poll_timeout_s=0.2)

@@ -1,6 +1,6 @@
 """Writes kibana/policywatch.ndjson: the Kibana saved objects of policywatch in the export format.
 
-Run `python kibana/build.py` after changing this file; tests/test_kibana.py checks the ndjson is
+Run `python kibana/build.py` after changing this file; tests/unit/test_kibana.py checks the ndjson is
 current and that every field it names exists in the index templates.
 
 Objects: data views for policy-docs, policy-indicators, policy-alerts and policy-source-health; saved

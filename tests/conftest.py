@@ -1,4 +1,10 @@
-"""Shared fixtures. Integration tests (marker `integration`) get a real Kafka and Elasticsearch:
+"""Fixtures shared by every tier. The tiers are folders, each with its own conftest.py:
+
+- tests/unit/: pure functions and fakes, no services (its conftest refuses the `stack` fixture);
+- tests/integration/: the real local Kafka and Elasticsearch (its conftest marks every test `integration`);
+- tests/golden/: the gold extraction set, the CMS-family mirror sites and the relevance judgments.
+
+Integration and golden tests that need services get a real Kafka and Elasticsearch:
 
 - `stack` (session): makes sure both answer on the configured addresses. If they already do (a developer's
   `policywatch stack up`, or POLICYWATCH_KAFKA_BOOTSTRAP/POLICYWATCH_ES_URL pointing at a cluster) they are
@@ -36,6 +42,20 @@ def _services_answer(settings: Settings) -> bool:
     except Exception:
         return False
     return True
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The five real reports in seeds/ (provenance in seeds/manifest.yaml)."""
+    return REPO / "seeds"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ characters). When the ``jieba-fast`` package's C functions are importable, the t
 accurate mode run in C: the word graph with its best route (``_get_DAG_and_calc``), and the HMM Viterbi
 for runs of unknown characters (``_viterbi``), over *this* tokenizer's dictionary and jieba's own HMM
 tables. Everything else (block splitting, buffering of single characters, forced splits) is jieba's
-code unchanged, so the words are the same (tests/test_textseg.py compares both paths on the seeds and
+code unchanged, so the words are the same (tests/unit/test_textseg.py compares both paths on the seeds and
 generated pages); it is ~2x faster. Without the C module the pure-Python jieba path is used.
 """
 

@@ -1,4 +1,4 @@
-"""Score extractions against hand-written gold (tests/gold/seeds.yaml): precision and recall per field.
+"""Score extractions against hand-written gold (tests/golden/gold/seeds.yaml): precision and recall per field.
 
 A predicted indicator matches a gold one when its span overlaps the gold anchor (a piece of the text
 that holds the value). Precision counts only documents whose gold is complete (every indicator

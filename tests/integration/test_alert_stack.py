@@ -1,0 +1,228 @@
+"""The alert stage against the real local Kafka and Elasticsearch (marker `integration`).
+
+Every test works in its own indices and topics (unique names), created from the project's templates, so
+it never touches policy-* data and runs beside other tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from policywatch.bootstrap import build_alert, run_stage
+from policywatch.provision.elasticsearch import index_body
+from policywatch.search.watches import WatchStore, new_watch
+from processors.alert.engine import AlertStage, StageConfig
+from processors.index import bulk_actions
+from tests.golden.relevance.corpus import corpus_files, extracted
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, Any]:
+    """ExtractedDocuments of the corpus (seeds "000".."004" and our own), by short name."""
+    return {name: extracted(path) for name, path in corpus_files().items()}
+
+
+@pytest.fixture
+def indices(es, settings, unique_name) -> Iterator[dict[str, str]]:
+    names = {"docs": unique_name("docs"), "indicators": unique_name("ind"), "alerts": unique_name("alerts"),
+             "watches": unique_name("watches")}
+    for key, alias in (("docs", "policy-docs"), ("indicators", "policy-indicators"),
+                       ("alerts", "policy-alerts"), ("watches", "policy-watches")):
+        es.indices.create(index=names[key], **index_body(alias, settings))
+    yield names
+    es.indices.delete(index=list(names.values()), ignore_unavailable=True)
+
+
+def _index(es, indices: dict[str, str], *docs: Any, refresh: bool | str = False) -> None:
+    ops: list[dict] = []
+    for doc in docs:
+        actions = bulk_actions(doc, docs_index=indices["docs"], indicators_index=indices["indicators"])
+        for header, body in actions:
+            ops.append(header)
+            if body is not None:
+                ops.append(body)
+    resp = es.bulk(operations=ops, refresh=refresh)
+    assert not resp["errors"]
+
+
+def _stage(es, indices: dict[str, str], published: list, **cfg: Any) -> AlertStage:
+    config = StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
+                         watches_index=indices["watches"], watch_ttl_s=0, poll_s=0.05,
+                         searchable_timeout_s=15, **cfg)
+    return AlertStage(es, published.extend, config)
+
+
+def _alerts(es, index: str) -> list[dict]:
+    es.indices.refresh(index=index)
+    return [h["_source"] for h in es.search(index=index, size=100, query={"match_all": {}})["hits"]["hits"]]
+
+
+def test_biomedicine_watch_fires_for_seed_000_and_not_004(es, indices, docs) -> None:
+    WatchStore(es, indices["watches"]).add(new_watch("bio", query="生物医药", owner="analyst"))
+    _index(es, indices, docs["000"], docs["004"])  # not refreshed: the stage waits until searchable
+    published: list = []
+    stage = _stage(es, indices, published)
+    report = stage.handle_batch([docs["000"], docs["004"]])
+    stage.close()
+    assert report.searchable == 2 and not report.missing
+    assert [(a.watch, a.doc_id) for a in published] == [("bio", docs["000"].doc_id)]
+    stored = _alerts(es, indices["alerts"])
+    assert [s["doc_id"] for s in stored] == [docs["000"].doc_id]
+    assert stored[0]["owner"] == "analyst" and stored[0]["delivery"] == "none"
+    assert any("<em>生物医药</em>" in h for h in stored[0]["highlights"])
+
+
+def test_watch_added_after_indexing_fires_only_for_later_documents(es, indices, docs) -> None:
+    _index(es, indices, docs["000"], docs["001"], refresh="wait_for")
+    time.sleep(0.05)
+    WatchStore(es, indices["watches"]).add(new_watch("bio-late", query="生物医药"))
+    time.sleep(0.05)
+    _index(es, indices, docs["r01_bio_plan"])
+    published: list = []
+    stage = _stage(es, indices, published)
+    # one batch holding the old documents (seen again, e.g. by a second consumer group) and the new one
+    stage.handle_batch([docs["000"], docs["001"], docs["r01_bio_plan"]])
+    stage.close()
+    assert [a.doc_id for a in published] == [docs["r01_bio_plan"].doc_id]
+
+
+class _Hook:
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.bodies: list[dict] = []
+        self.delay_s = delay_s
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                hook.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                time.sleep(hook.delay_s)
+                try:
+                    self.send_response(200)
+                    self.end_headers()
+                except OSError:
+                    pass  # the client gave up (timeout)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_webhook_on_loopback_receives_the_alert(es, indices, docs) -> None:
+    hook = _Hook()
+    try:
+        WatchStore(es, indices["watches"]).add(new_watch("gdp-qibuqu", query="起步区 生产总值",
+                                                         webhook=hook.url))
+        _index(es, indices, docs["004"])
+        stage = _stage(es, indices, [])
+        report = stage.handle_batch([docs["004"]])
+        assert report.new_alerts == 1 and report.webhooks == 1
+        assert stage.deliverer.drain(10)
+        stage.close()
+    finally:
+        hook.close()
+    assert len(hook.bodies) == 1
+    body = hook.bodies[0]
+    assert body["watch"] == "gdp-qibuqu" and body["doc_id"] == docs["004"].doc_id
+    assert body["url"] == docs["004"].url and body["alert_id"] and body["highlights"]
+    stored = _alerts(es, indices["alerts"])[0]
+    assert stored["delivery"] == "delivered" and stored["delivery_attempts"] == 1 and stored["delivered_at"]
+
+
+def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(es, indices, docs) -> None:
+    hook = _Hook(delay_s=3.0)
+    try:
+        store = WatchStore(es, indices["watches"])
+        store.add(new_watch("slow-hook", query="生物医药", webhook=hook.url))
+        store.add(new_watch("no-hook", query="新旧动能转换"))
+        _index(es, indices, docs["000"], docs["004"], refresh="wait_for")
+        published: list = []
+        stage = _stage(es, indices, published, webhook_timeout_s=0.3, webhook_attempts=2,
+                       webhook_backoff_s=0.1)
+        t0 = time.monotonic()
+        first = stage.handle_batch([docs["000"]])
+        second = stage.handle_batch([docs["004"]])  # goes on while the webhook is still timing out
+        elapsed = time.monotonic() - t0
+        assert first.new_alerts == 1 and second.new_alerts == 1
+        assert elapsed < 0.6, f"the stage waited for the webhook ({elapsed:.2f} s)"
+        assert stage.deliverer.drain(10)
+        stage.close()
+    finally:
+        hook.close()
+    by_watch = {a["watch"]: a for a in _alerts(es, indices["alerts"])}
+    slow = by_watch["slow-hook"]
+    assert slow["delivery"] == "failed" and slow["delivery_attempts"] == 2
+    assert slow["delivery_error"].startswith("timeout")
+    assert by_watch["no-hook"]["delivery"] == "none"
+    assert len(hook.bodies) == 2  # one try and one retry
+
+
+def _consume_all(settings, topic: str, group: str) -> list[dict]:
+    from policywatch.core.kafka import make_consumer
+
+    consumer = make_consumer(settings, group, [topic], consumer_timeout_ms=3000)
+    out = [json.loads(r.value) for r in consumer]
+    consumer.close()
+    return out
+
+
+def test_replaying_through_kafka_fires_nothing_twice(es, settings, indices, docs, kafka_admin, unique_name):
+    from kafka.admin import NewTopic
+
+    from policywatch.core.kafka import make_producer
+    from processors.index.sink import IndexSink
+    from processors.runner import RunnerConfig
+
+    extracted_topic, alerts_topic = unique_name("extracted"), unique_name("alerts")
+    kafka_admin.create_topics([NewTopic(extracted_topic, 2, 1), NewTopic(alerts_topic, 1, 1)])
+    WatchStore(es, indices["watches"]).add(new_watch("bio", query="生物医药"))
+    WatchStore(es, indices["watches"]).add(new_watch("qibuqu", query="起步区"))
+    seeds = [docs[n] for n in ("000", "001", "002", "003", "004")]
+
+    producer = make_producer(settings)
+
+    def replay() -> None:
+        for d in seeds:
+            producer.send(extracted_topic, key=d.doc_id.encode(), value=d.model_dump_json().encode())
+        producer.flush()
+
+    def run(group_suffix: str) -> None:
+        cfg = RunnerConfig(until_idle=True, idle_s=1.0, group_id=f"{extracted_topic}-index")
+        run_stage(IndexSink(es, input_topic=extracted_topic, docs_index=indices["docs"],
+                            indicators_index=indices["indicators"]),
+                  settings, config=cfg, install_signals=False)
+        stage = build_alert(
+            settings, es=es, topics={"extracted": extracted_topic}, alerts_topic=alerts_topic,
+            config=StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
+                               watches_index=indices["watches"], watch_ttl_s=0, searchable_timeout_s=15))
+        cfg = RunnerConfig(until_idle=True, idle_s=1.0, group_id=f"{extracted_topic}-alert-{group_suffix}")
+        run_stage(stage, settings, config=cfg, install_signals=False)
+        stage.alert_stage.close()
+
+    replay()
+    run("a")
+    first = _consume_all(settings, alerts_topic, unique_name("reader"))
+    pairs = sorted((a["watch"], a["doc_id"]) for a in first)
+    assert pairs == sorted([("bio", docs["000"].doc_id), ("bio", docs["001"].doc_id),
+                            ("qibuqu", docs["000"].doc_id), ("qibuqu", docs["004"].doc_id)])
+
+    replay()  # the same messages again: the alert group reads them as new input
+    run("a")
+    run("b")  # and a new consumer group reads the whole topic from offset 0
+    producer.close()
+    again = _consume_all(settings, alerts_topic, unique_name("reader"))
+    assert len(again) == len(first)
+    assert len(_alerts(es, indices["alerts"])) == 4

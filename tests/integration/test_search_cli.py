@@ -1,0 +1,41 @@
+"""`policywatch search` and `policywatch watch add|list|rm` through the CLI entry point."""
+
+from __future__ import annotations
+
+import json
+
+from policywatch.cli import main
+
+
+def test_bad_filters_fail_before_any_connection(capsys) -> None:
+    assert main(["search", "生物医药", "--metric", "gdpp"]) == 1
+    assert "Did you mean gdp" in capsys.readouterr().err
+    assert main(["search", "生物医药", "--since", "2023-13-01"]) == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["search", "x", "--limit", "0"]) == 1
+    assert main(["watch", "add", "a b", "--query", "x"]) == 1
+    assert main(["watch", "add", "ok", "--query", "x", "--webhook", "ftp://h"]) == 1
+
+
+def test_watch_add_list_rm_and_search_json(stack, es, unique_name, capsys) -> None:
+    from policywatch.provision import Report
+    from policywatch.provision.elasticsearch import ensure_indices
+
+    ensure_indices(es, stack, Report())  # idempotent: the aliases exist
+    name = unique_name("watch")
+    try:
+        assert main(["watch", "add", name, "--query", "生物医药", "--region", "山东", "--metric", "GDP",
+                     "--min-growth", "10", "--webhook", "http://127.0.0.1:9/h", "--owner", "test"]) == 0
+        assert main(["watch", "add", name, "--query", "x"]) == 1
+        assert "exists" in capsys.readouterr().err
+        assert main(["watch", "list", "--json"]) == 0
+        listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        mine = [w for w in listed if w["name"] == name]
+        assert mine and mine[0]["metric"] == "gdp" and mine[0]["min_growth"] == 10 and mine[0]["enabled"]
+    finally:
+        main(["watch", "rm", name])
+    assert main(["watch", "rm", name]) == 1
+    assert "no watch named" in capsys.readouterr().err
+    assert main(["search", "生物医药", "--limit", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"total", "hits"} and len(out["hits"]) <= 3

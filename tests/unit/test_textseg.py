@@ -1,0 +1,33 @@
+"""The C-accelerated segmentation (jieba-fast's functions) cuts exactly like pure-Python jieba."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policywatch import textseg
+from processors.clean import prepare
+from processors.synthetic import raw_documents
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def _texts() -> list[str]:
+    texts = [prepare(raw).text for raw in raw_documents(40, source_id="textseg-test")]
+    for path in sorted(SEEDS.rglob("*")):
+        if path.suffix.lower() in {".txt", ".html", ".htm"}:
+            texts.append(path.read_text(encoding="utf-8", errors="ignore"))
+    texts += ["济南新旧动能转换起步区2024年国民经济", "生物医药 产业园 ABC123 3.5% 同比增长12.3%", "", "，。"]
+    return texts
+
+
+@pytest.mark.skipif(textseg._C is None, reason="jieba-fast's C functions are not installed")
+def test_fast_path_cuts_like_pure_jieba() -> None:
+    assert textseg._tokenizer(True).__class__.__name__ == "FastTokenizer"
+    for text in _texts():
+        assert textseg.segment_words(text, fast=True) == textseg.segment_words(text, fast=False)
+
+
+def test_segmented_drops_punctuation() -> None:
+    assert textseg.segmented("生物医药，产业园。") == "生物医药 产业园"
