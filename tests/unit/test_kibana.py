@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from policywatch.provision import Report
+from policywatch.provision import kibana as kib
 from policywatch.provision.elasticsearch import spec
-from policywatch.search import kibana as kib
 
 ROOT = Path(__file__).resolve().parents[2]
 NDJSON = ROOT / "kibana" / "policywatch.ndjson"

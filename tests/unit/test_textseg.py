@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policywatch import textseg
+from policywatch.core import textseg
 from processors.clean import prepare
 from processors.synthetic import raw_documents
 
