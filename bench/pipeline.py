@@ -36,6 +36,7 @@ from policywatch.core.elasticsearch import make_es  # noqa: E402
 from policywatch.core.kafka import make_admin, make_consumer, make_producer  # noqa: E402
 from policywatch.core.settings import get_settings  # noqa: E402
 from processors.synthetic import raw_documents  # noqa: E402
+from schemas.indices import DOCS_INDEX, INDICATORS_INDEX  # noqa: E402
 
 STAGES = ("clean", "extract", "index")
 
@@ -44,8 +45,8 @@ def lane_names(tag: str) -> dict:
     return {
         "topics": {k: f"{tag}-{k}" for k in ("raw", "cleaned", "extracted")},
         "dlq": f"{tag}-dlq",
-        "docs": f"policy-docs-v9-{tag}",
-        "ind": f"policy-indicators-v9-{tag}",
+        "docs": f"{DOCS_INDEX}-v9-{tag}",
+        "ind": f"{INDICATORS_INDEX}-v9-{tag}",
         "fp": f"{tag}-fingerprints",
         "group": f"{tag}-grp",
     }
@@ -191,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                          for t in [*lane["topics"].values(), lane["dlq"]]])
     for index in (lane["docs"], lane["ind"]):
         es.indices.create(index=index)
-    scratch = f"policy-docs-v9-{tag}-alone"
-    scratch_ind = f"policy-indicators-v9-{tag}-alone"
+    scratch = f"{DOCS_INDEX}-v9-{tag}-alone"
+    scratch_ind = f"{INDICATORS_INDEX}-v9-{tag}-alone"
     es.indices.create(index=scratch)
     es.indices.create(index=scratch_ind)
     steady_n = int(args.rate * args.seconds)

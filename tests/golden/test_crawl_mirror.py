@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from mirror.harness import load_expected, path_of, read_jsonl, run_crawl_process
-from mirror.server import MirrorServer
+
+from tests.golden.mirror.harness import load_expected, path_of, read_jsonl, run_crawl_process
+from tests.golden.mirror.server import MirrorServer
 
 EXPECTED = load_expected()
 

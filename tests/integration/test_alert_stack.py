@@ -19,6 +19,7 @@ from policywatch.provision.elasticsearch import index_body
 from policywatch.search.watches import WatchStore, new_watch
 from processors.alert.engine import AlertStage, StageConfig
 from processors.index import bulk_actions
+from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, WATCHES_INDEX
 from tests.golden.relevance.corpus import corpus_files, extracted
 
 
@@ -32,8 +33,8 @@ def docs() -> dict[str, Any]:
 def indices(es, settings, unique_name) -> Iterator[dict[str, str]]:
     names = {"docs": unique_name("docs"), "indicators": unique_name("ind"), "alerts": unique_name("alerts"),
              "watches": unique_name("watches")}
-    for key, alias in (("docs", "policy-docs"), ("indicators", "policy-indicators"),
-                       ("alerts", "policy-alerts"), ("watches", "policy-watches")):
+    for key, alias in (("docs", DOCS_INDEX), ("indicators", INDICATORS_INDEX),
+                       ("alerts", ALERTS_INDEX), ("watches", WATCHES_INDEX)):
         es.indices.create(index=names[key], **index_body(alias, settings))
     yield names
     es.indices.delete(index=list(names.values()), ignore_unavailable=True)

@@ -10,10 +10,10 @@ import json
 from collections import Counter
 
 import pytest
-from mirror.harness import load_expected, path_of, run_crawl_process
-from mirror.server import MirrorServer
 
 from schemas.raw import RawDocument
+from tests.golden.mirror.harness import load_expected, path_of, run_crawl_process
+from tests.golden.mirror.server import MirrorServer
 
 EXPECTED = load_expected()
 

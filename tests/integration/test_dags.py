@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from schemas.indices import SOURCE_HEALTH_INDEX
+
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
 
@@ -273,10 +275,10 @@ def test_source_health_dag_writes_a_verdict_per_source(airflow_home, stack, es, 
         out = probe(airflow_home, test="source_health", conf={"sources_file": str(sources)})
         assert out["state"] == "success", out["tis"]
         assert out["xcom"]["check[-1]"] == {"checked": 1, "flagged": {}}
-        doc = es.get(index="policy-source-health", id=source_id)["_source"]
+        doc = es.get(index=SOURCE_HEALTH_INDEX, id=source_id)["_source"]
         assert doc["state"] == "never_run" and doc["message"] == "never crawled"
     finally:
-        es.options(ignore_status=404).delete(index="policy-source-health", id=source_id, refresh=True)
+        es.options(ignore_status=404).delete(index=SOURCE_HEALTH_INDEX, id=source_id, refresh=True)
 
 
 def test_reindex_dag_keeps_the_count_and_swaps_the_alias(airflow_home, stack, es, kafka_admin, unique_name):

@@ -13,6 +13,7 @@ import yaml
 
 from policywatch.provision import elasticsearch as esprov
 from policywatch.provision import topics as topicprov
+from schemas.indices import DOCS_INDEX
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -51,7 +52,7 @@ def test_init_twice_changes_nothing(stack, kafka_admin, es):
             continue
         # v1, or a newer version a reindex switched the alias to (init never switches it back)
         assert [re.sub(r"-v\d+$", "-v", i) for i in es.indices.get_alias(name=alias)] == [f"{alias}-v"]
-    mapping = es.indices.get_mapping(index="policy-docs")["policy-docs-v1"]["mappings"]["properties"]
+    mapping = es.indices.get_mapping(index=DOCS_INDEX)[f"{DOCS_INDEX}-v1"]["mappings"]["properties"]
     assert mapping["indicators"]["type"] == "nested"
     assert mapping["text_seg"]["analyzer"] == "whitespace"
     assert mapping["published_at"]["type"] == "date"

@@ -25,6 +25,7 @@ from policywatch.bootstrap import build_stage, replay
 from processors.runner import Runner, RunnerConfig, RunStats
 from processors.synthetic import raw_documents
 from schemas import DeadLetter, RawDocument
+from schemas.indices import DOCS_INDEX, INDICATORS_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -48,11 +49,11 @@ class Lane:
 
     @property
     def docs_index(self) -> str:
-        return f"policy-docs-v9-{self.name}"
+        return f"{DOCS_INDEX}-v9-{self.name}"
 
     @property
     def indicators_index(self) -> str:
-        return f"policy-indicators-v9-{self.name}"
+        return f"{INDICATORS_INDEX}-v9-{self.name}"
 
     @property
     def fingerprint_index(self) -> str:

@@ -16,6 +16,7 @@ from processors.index.reindex import (
     plan,
     swap,
 )
+from schemas.indices import DOCS_INDEX
 
 
 @pytest.mark.parametrize(
@@ -62,18 +63,18 @@ def test_a_templated_alias_is_rebuilt_only_into_a_bumped_index_version():
     back to v<n> after a switch to v<n+1>, so the rebuild is refused and nothing is created."""
     from policywatch.provision.elasticsearch import index_name
 
-    es = _FakeES({index_name("policy-docs"): {"aliases": {"policy-docs": {"is_write_index": True}}}})
+    es = _FakeES({index_name(DOCS_INDEX): {"aliases": {DOCS_INDEX: {"is_write_index": True}}}})
     with pytest.raises(
         ReindexError, match=r"bump index_version in policywatch/provision/templates/policy-docs"
     ):
-        plan(es, consumer=None, alias="policy-docs", topic="policy.extracted.v1")
+        plan(es, consumer=None, alias=DOCS_INDEX, topic="policy.extracted.v1")
     assert es.indices.created == []
 
 
 def test_a_templated_alias_is_rebuilt_with_its_template_mapping(settings):
     from processors.index.reindex import _index_body
 
-    body = _index_body(None, "policy-docs", [], settings)
+    body = _index_body(None, DOCS_INDEX, [], settings)
     props = body["mappings"]["properties"]
     assert props["text_seg"]["analyzer"] == "whitespace" and props["indicators"]["type"] == "nested"
 

@@ -10,6 +10,7 @@ from policywatch.core.errors import PolicywatchError
 from policywatch.core.textseg import normalize
 from policywatch.search.watches import Watch, match_body, new_watch
 from processors.alert.matcher import BatchDoc, Candidate, alert_id, candidates, msearch_lines, parse_msearch
+from schemas.indices import DOCS_INDEX
 
 
 def _doc(doc_id: str, text: str) -> BatchDoc:
@@ -84,8 +85,8 @@ def test_match_body_restricts_to_batch_and_watch_age() -> None:
 def test_msearch_lines_and_parse() -> None:
     w1, w2 = new_watch("a", query="生物医药"), new_watch("b", query="起步区")
     cands = [Candidate(w1, ["d0"]), Candidate(w2, ["d1"])]
-    lines = msearch_lines(cands, "policy-docs")
-    assert len(lines) == 4 and lines[0] == {"index": "policy-docs"} and lines[2] == {"index": "policy-docs"}
+    lines = msearch_lines(cands, DOCS_INDEX)
+    assert len(lines) == 4 and lines[0] == {"index": DOCS_INDEX} and lines[2] == {"index": DOCS_INDEX}
     responses = [
         {"hits": {"hits": [{"_id": "d0", "_source": {"title": "t", "url": "http://u", "year": 2022},
                             "highlight": {"text": ["以<em>生</em><em>物</em>"]}}]}},
@@ -137,7 +138,7 @@ def test_grouped_search_names_each_watch_and_parses_matched_queries() -> None:
     groups = group_candidates(cands, 2)
     assert [len(g.watches) for g in groups] == [2, 2, 1]
     assert sum(len(g.watches) for g in groups) == 5
-    lines = group_lines(groups, "policy-docs")
+    lines = group_lines(groups, DOCS_INDEX)
     inner = lines[1]["query"]["constant_score"]["filter"]["bool"]
     assert inner["filter"][0]["ids"]["values"] == groups[0].doc_ids
     assert [c["bool"]["_name"] for c in inner["should"]] == [w.name for w in groups[0].watches]

@@ -10,6 +10,7 @@ from policywatch.search.watches import new_watch
 from processors.alert.engine import AlertStage, StageConfig
 from processors.alert.webhook import DeliveryResult
 from schemas import ExtractedDocument, Extraction
+from schemas.indices import WATCHES_INDEX
 
 
 class FakeES:
@@ -23,7 +24,7 @@ class FakeES:
         self.msearch_calls = 0
 
     def search(self, index: str, **kw: Any) -> dict:
-        if index == "policy-watches":
+        if index == WATCHES_INDEX:
             return {"hits": {"hits": [{"_source": w.to_doc(), "sort": [w.name]} for w in self.watches]}}
         ids = kw["query"]["ids"]["values"]
         return {"hits": {"hits": [{"_id": i} for i in ids if i in self.searchable_ids]}}

@@ -14,6 +14,7 @@ import pytest
 from policywatch.provision import Report
 from policywatch.provision import kibana as kib
 from policywatch.provision.elasticsearch import spec
+from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, SOURCE_HEALTH_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
 NDJSON = ROOT / "kibana" / "policywatch.ndjson"
@@ -68,7 +69,7 @@ def test_every_line_is_a_saved_object_with_a_unique_id() -> None:
 
 def test_data_views_cover_the_four_indices_with_template_time_fields() -> None:
     views = {o["attributes"]["title"]: o["attributes"] for o in _objects() if o["type"] == "index-pattern"}
-    assert set(views) == {"policy-docs", "policy-indicators", "policy-alerts", "policy-source-health"}
+    assert set(views) == {DOCS_INDEX, INDICATORS_INDEX, ALERTS_INDEX, SOURCE_HEALTH_INDEX}
     for index, attrs in views.items():
         assert attrs["timeFieldName"] in _template_fields(index), index
 
@@ -91,7 +92,7 @@ def test_source_health_search_shows_what_the_health_check_writes() -> None:
     from policywatch.source_health import SourceHealth
 
     search = _by_id()["policywatch-source-health-list"]
-    assert _index_of(search) == "policy-source-health"
+    assert _index_of(search) == SOURCE_HEALTH_INDEX
     columns = search["attributes"]["columns"]
     assert columns == ["source_id", "name", "state", "consecutive_failures", "last_run_at", "last_new_at",
                        "message"]

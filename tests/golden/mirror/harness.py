@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from mirror.server import EXPECTED
+from tests.golden.mirror.server import EXPECTED
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from mirror import sites
+from tests.golden.mirror import sites
 
 HERE = Path(__file__).resolve().parent
 SOURCES_TEMPLATE = HERE / "sources.yaml"

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from schemas.indices import DOCS_INDEX, INDICATORS_INDEX
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
@@ -37,8 +39,8 @@ def index_corpus(es: Any, settings: Any, docs_index: str, indicators_index: str)
     from policywatch.provision.elasticsearch import index_body
     from processors.index import bulk_actions
 
-    es.indices.create(index=docs_index, **index_body("policy-docs", settings))
-    es.indices.create(index=indicators_index, **index_body("policy-indicators", settings))
+    es.indices.create(index=docs_index, **index_body(DOCS_INDEX, settings))
+    es.indices.create(index=indicators_index, **index_body(INDICATORS_INDEX, settings))
     ids: dict[str, str] = {}
     operations: list[dict] = []
     for name, path in corpus_files().items():
