@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
-    gold = load_gold(ROOT / "tests" / "gold" / "seeds.yaml", ROOT / "seeds")
+    gold = load_gold(ROOT / "tests" / "golden" / "gold" / "seeds.yaml", ROOT / "seeds")
     texts = {d.file: (ROOT / "seeds" / d.file).read_text(encoding="utf-8") for d in gold}
     results = {name: extract_text(text) for name, text in texts.items()}  # cold: loads dictionaries
     cold_s = time.perf_counter() - t0

@@ -11,7 +11,7 @@ import yaml
 from schemas.indices import DOCS_INDEX, INDICATORS_INDEX
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = HERE.parents[2]
 
 
 def corpus_files() -> dict[str, Path]:
