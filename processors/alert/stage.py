@@ -60,12 +60,10 @@ class AlertRunnerStage:
             logger.info("alert: %d webhooks left pending by an earlier run resubmitted", swept)
 
     def handle(self, batch: Sequence[ExtractedDocument]) -> list[Result]:
-        results: list[Result] = [[] for _ in batch]
-        docs = list(enumerate(batch))
-        if not docs:
-            return results
+        if not batch:
+            return []
         try:
-            report = self.alert_stage.handle_batch([d for _, d in docs])
+            report = self.alert_stage.handle_batch(list(batch))
         except ServiceUnavailable:
             raise
         except Exception as exc:
@@ -74,9 +72,10 @@ class AlertRunnerStage:
             raise
         self.last_report = report
         missing = set(report.missing)
-        for i, doc in docs:
-            if doc.doc_id in missing:
-                results[i] = SkipMessage(f"{doc.doc_id} not searchable in policy-docs; no watch ran on it")
+        results: list[Result] = [
+            SkipMessage(f"{doc.doc_id} not searchable in policy-docs; no watch ran on it")
+            if doc.doc_id in missing else [] for doc in batch
+        ]
         if report.new_alerts or report.watch_errors:
             logger.info("alert: %d docs, %d searches, %d matches, %d new alerts, %d webhooks in %.2f s",
                         report.docs, report.searches, report.matches, report.new_alerts, report.webhooks,

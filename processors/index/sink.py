@@ -50,16 +50,15 @@ class IndexSink:
 
     def handle(self, batch: Sequence[ExtractedDocument]) -> list[Result]:
         results: list[Result] = [[] for _ in batch]
-        docs = list(enumerate(batch))
-        if not docs:
+        if not batch:
             return results
         try:
-            old = self._old_counts([d for _, d in docs])
+            old = self._old_counts(list(batch))
         except Exception as exc:
             raise ServiceUnavailable(f"Elasticsearch mget: {exc}") from exc
         operations: list[dict] = []
         owner: list[int] = []  # message index of each action
-        for i, doc in docs:
+        for i, doc in enumerate(batch):
             n_new = len(doc.extraction.indicators)
             stale = range(n_new, old.get(doc.doc_id, 0))
             ops = bulk_actions(doc, docs_index=self.docs_index, indicators_index=self.indicators_index,
