@@ -41,6 +41,8 @@ SOURCE_FIELDS = ["doc_id", "title", "url", "zone", "zones", "region", "doc_type"
                  "published_at", "source_id"]
 
 # Query words that name a metric: an indicator of that metric then counts as matching the query.
+# The registry (processors/extract/vocab/metrics.yaml, `query_words`) defines them; this layer cannot read
+# the extraction package, so tests/unit/test_metric_registry.py checks the two are equal.
 METRIC_WORDS: dict[str, str] = {
     "地区生产总值": "gdp", "生产总值": "gdp", "gdp": "gdp",
     "一般公共预算收入": "general_budget_revenue", "财政收入": "fiscal_revenue", "税收": "tax_revenue",

@@ -34,22 +34,43 @@ class MetricRule:
     veto: re.Pattern[str] | None
 
 
+@dataclass(frozen=True)
+class MetricEntry:
+    """One metric of the registry (vocab/metrics.yaml)."""
+
+    id: str
+    kinds: tuple[str, ...]
+    pattern: str
+    veto: str | None = None
+    query_words: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def metric_registry() -> tuple[MetricEntry, ...]:
+    """vocab/metrics.yaml, in rule order: the one definition of every metric."""
+    import yaml
+
+    entries = yaml.safe_load((VOCAB_DIR / "metrics.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        MetricEntry(id=e["id"], kinds=tuple(e["kinds"]), pattern=e["pattern"], veto=e.get("veto") or None,
+                    query_words=tuple(e.get("query_words") or ()))
+        for e in entries
+    )
+
+
 @lru_cache(maxsize=1)
 def metric_rules() -> tuple[MetricRule, ...]:
-    rules = []
-    for line in _lines("metrics.txt"):
-        parts = line.split("\t")
-        metric, kinds, pattern = parts[0], parts[1], parts[2]
-        veto = parts[3] if len(parts) > 3 and parts[3].strip() else None
-        rules.append(
-            MetricRule(
-                metric=metric,
-                kinds=frozenset(kinds.split(",")),
-                pattern=re.compile(pattern),
-                veto=re.compile(veto) if veto else None,
-            )
-        )
-    return tuple(rules)
+    """The label rules of the registry; the first that applies wins, no rule -> other."""
+    return tuple(
+        MetricRule(metric=e.id, kinds=frozenset(e.kinds), pattern=re.compile(e.pattern),
+                   veto=re.compile(e.veto) if e.veto else None)
+        for e in metric_registry()
+    )
+
+
+def metric_query_words() -> dict[str, str]:
+    """Query word -> metric id, from the registry (what policywatch.search.query.METRIC_WORDS must equal)."""
+    return {w: e.id for e in metric_registry() for w in e.query_words}
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
