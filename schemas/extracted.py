@@ -9,8 +9,8 @@ from pydantic import Field
 from schemas.base import Contract
 from schemas.cleaned import CleanedDocument
 
-# The ids of processors/extract/vocab/metrics.yaml plus "other" (tests/unit/test_metric_registry.py checks both
-# ways; schemas/json/ is generated from this type).
+# The ids of processors/extract/vocab/metrics.yaml plus "other" (tests/unit/test_metric_registry.py
+# checks both ways; schemas/json/ is generated from this type).
 Metric = Literal[
     "gdp",
     "general_budget_revenue",
