@@ -8,7 +8,9 @@ from pydantic import AwareDatetime, Field
 
 from schemas.base import SCHEMA_VERSION, Contract, TraceStep
 
-DateSource = Literal["meta", "visible", "url", "text", "http_last_modified", "none"]
+# meta: a CMS publish meta; visible: 发布日期/发布时间 or the date printed by the headline; htmldate: its
+# finder; url: a date in the URL; list: the date the list page showed; text: a date in a plain-text file.
+DateSource = Literal["meta", "visible", "htmldate", "url", "list", "text", "http_last_modified", "none"]
 Script = Literal["simplified", "traditional", "mixed", "unknown"]
 
 
@@ -26,9 +28,12 @@ class CleanedDocument(Contract):
     script: Script = "simplified"
     published_at: AwareDatetime | None = None
     published_at_source: DateSource = "none"
+    written_at: AwareDatetime | None = None  # 成文日期 (the date of writing, not of publication)
     issuer: str | None = None  # 发布机构
     doc_number: str | None = None  # 文号
     index_number: str | None = None  # 索引号
+    # source 来源, author 作者, reviewer 审核, editor 责任编辑
+    bylines: dict[str, str] = Field(default_factory=dict)
     content_type: str | None = None  # of the source the text came from (text/html, application/pdf, ...)
     encoding: str | None = None  # detected encoding of an HTML or text source
     content_sha256: str

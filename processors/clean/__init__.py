@@ -54,6 +54,9 @@ def prepare(raw: RawDocument) -> CleanedDocument:
     title: str | None = raw.hints.get("title") or None
     published = None
     published_source = "none"
+    written = None
+    fields: dict[str, str] = {}
+    bylines: dict[str, str] = {}
     visible = ""
     if kind in ("html", "text"):
         _check_page_bytes(raw.body)
@@ -64,6 +67,7 @@ def prepare(raw: RawDocument) -> CleanedDocument:
             visible = page.visible_text
             title = title or page.title
             published, published_source = page.published_at, page.published_at_source
+            written, fields, bylines = page.written_at, page.fields, page.bylines
         else:
             visible = normalize_whitespace(decoded)
             text = metadata.trim_tail(repair_wrapped_lines(visible))
@@ -117,9 +121,11 @@ def prepare(raw: RawDocument) -> CleanedDocument:
         script=script,
         published_at=published,
         published_at_source=published_source,
-        issuer=metadata.issuer(visible),
-        doc_number=metadata.doc_number(visible),
-        index_number=metadata.index_number(visible),
+        written_at=written,
+        issuer=fields.get("发布机构") or metadata.issuer(visible),
+        doc_number=metadata.doc_number(fields.get("文号") or visible),
+        index_number=fields.get("索引号") or metadata.index_number(visible),
+        bylines=bylines,
         content_type=_CONTENT_TYPES.get(kind, raw.content_type),
         encoding=encoding,
         content_sha256=content_sha256(text),

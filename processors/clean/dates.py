@@ -22,9 +22,18 @@ _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*(?P<H>\d{1,2})[:：时](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"
 )
-_VISIBLE_LABEL = re.compile(
-    r"(?:发布(?:时间|日期)|发文日期|成文日期|印发日期|公开日期|时间|日期|发表时间|更新时间)\s*[:：]?\s*"
+_VISIBLE_LABEL = re.compile(r"(?:发布(?:时间|日期)|公开日期|发表时间|时间|日期|更新时间)\s*[:：]?\s*")
+# Labels that name the publication date itself (成文日期 is the date of writing: written_at).
+_PUBLISH_LABEL = re.compile(
+    r"(?:发布(?:时间|日期|于)|发表(?:时间|日期|于)|发稿时间|公开日期|信息时间|上线时间|发文时间)\s*[:：]?\s*"
 )
+# <meta> names that mean "published" (not "modified"), in order of trust.
+_PUBLISH_META = (
+    "pubdate", "publishdate", "article:published_time", "og:published_time", "datepublished",
+    "dc.date.issued", "dcterms.issued", "firstpublishedtime", "publish_time", "pubtime", "releasedate",
+    "og:release_date", "other:pubdate", "dc.date", "date", "publication_date", "sailthru.date",
+)
+_NEAR_LABEL = re.compile(r"(?:时间|日期|来源|发布|更新|[|｜])")
 _URL_DATE = (
     re.compile(r"/t(?P<y>20\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)_"),  # /202401/t20240105_123.html
     re.compile(r"/(?P<y>20\d{2})[-_/](?P<m>[01]?\d)[-_/](?P<d>[0-3]?\d)/"),
@@ -104,3 +113,78 @@ def date_from_url(url: str) -> datetime | None:
             if value:
                 return value
     return None
+
+
+def date_from_publish_meta(tree: lxml_html.HtmlElement) -> datetime | None:
+    """A CMS's publish meta (PubDate, publishdate, article:published_time, datePublished, ...)."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").strip().lower()
+        content = meta.get("content")
+        if name in _PUBLISH_META and content and name not in found:
+            found[name] = content
+    for name in _PUBLISH_META:
+        if name in found and (value := parse_date(found[name])):
+            return value
+    return None
+
+
+def date_labelled(text: str) -> datetime | None:
+    """A date printed after 发布日期 / 发布时间 / 发表时间 / 公开日期 (never 成文日期)."""
+    for label in _PUBLISH_LABEL.finditer(text):
+        match = _DATE.match(text, label.end())
+        if match and (value := _from_match(match)):
+            return value
+    return None
+
+
+def date_near_title(visible: str, title: str | None, *, after: int = 10, before: int = 3) -> datetime | None:
+    """The first date on the lines right after the headline (or just before it), as news pages print it."""
+    if not title:
+        return None
+    key = re.sub(r"\s+", "", title)[:12]
+    lines = visible.split("\n")
+    for i, line in enumerate(lines):
+        if key and key in re.sub(r"\s+", "", line):
+            window = lines[i + 1 : i + 1 + after] + lines[max(0, i - before) : i]
+            rest = line.replace(title, "")
+            for candidate in [rest, *window]:
+                if len(candidate) > 120 and not _NEAR_LABEL.search(candidate[:40]):
+                    continue  # a body sentence that mentions a date
+                match = _DATE.search(candidate)
+                if match and (value := _from_match(match)):
+                    return value
+    return None
+
+
+def date_from_htmldate(tree: lxml_html.HtmlElement, url: str | None) -> datetime | None:
+    """htmldate's original-date finder (it knows many CMS and schema.org conventions)."""
+    import htmldate
+
+    try:
+        found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True)
+    except (ValueError, TypeError):
+        return None
+    return _build(*found[:10].split("-")) if found else None
+
+
+def publication_date(tree: lxml_html.HtmlElement, visible: str, *, title: str | None,
+                     table: dict[str, str], url: str | None) -> tuple[datetime | None, str]:
+    """Publication date and its source, in the order a reader trusts them.
+
+    发布日期/发布时间 (the 信息公开 table or a labelled line) and the CMS's publish meta; then a date
+    printed next to the headline; then htmldate; then the URL. ``(None, "none")`` when nothing is found.
+    """
+    if table.get("发布日期") and (value := parse_date(table["发布日期"])):
+        return value, "visible"
+    if value := date_labelled(visible):
+        return value, "visible"
+    if value := date_from_publish_meta(tree):
+        return value, "meta"
+    if value := date_near_title(visible, title):
+        return value, "visible"
+    if value := date_from_htmldate(tree, url):
+        return value, "htmldate"
+    if url and (value := date_from_url(url)):
+        return value, "url"
+    return None, "none"

@@ -1,88 +1,198 @@
-"""Main text and metadata of an HTML page (trafilatura for the text; our own date provenance)."""
+"""Main text and metadata of an HTML page.
+
+The main text is trafilatura's (never replaced by a home-made walk of the page); around it we add what
+government and news pages carry that trafilatura does not report: the headline without the site-name
+chain, the publication date with its provenance (labelled date and CMS metas first, then a date next
+to the headline, then htmldate, then the URL), 成文日期, the 信息公开 metadata table (索引号, 文号,
+发布机构, ...) and bylines (来源, 作者, 责任编辑, ...), which are taken out of the text.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
 from policywatch.core.errors import ProcessingError
-from processors.clean import dates
+from processors.clean import dates, metadata
 
-_TITLE_META = ("articletitle", "og:title", "dc.title", "title")
-_TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]\s*[^_|｜\-—–]{2,30}$")
+_TITLE_META = ("articletitle", "og:title", "dc.title", "twitter:title", "title")
+# Separators of a "headline_column_site" chain in <title>. A single - or — inside a headline is kept.
+_CHAIN_SEP = re.compile(r"\s*(?:_{1,2}|-{2,}|\s[-–—|｜»·]\s|[|｜]|::)\s*|\s+-|-\s+")
+_BLOCK = {
+    "p", "div", "br", "li", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+    "article", "header", "footer", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "form", "center",
+    "title", "hr", "font",
+}
+_SKIP = {"script", "style", "noscript", "template", "head", "select", "option", "button", "iframe"}
+_HEADLINE_HINT = re.compile(r"title|headline|biaoti|bt|tit|heading", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
 class HtmlPage:
     title: str | None
     text: str
-    visible_text: str  # everything a reader sees, header tables included (for 文号, 索引号, 发布机构)
+    visible_text: str  # everything a reader sees, in reading order (header tables included)
     published_at: datetime | None
     published_at_source: str
+    written_at: datetime | None = None
+    # 索引号, 文号, 发布机构, ... (the names of metadata.TABLE_FIELDS)
+    fields: dict[str, str] = field(default_factory=dict)
+    bylines: dict[str, str] = field(default_factory=dict)  # source, author, reviewer, editor
 
 
-def _meta_title(tree: lxml_html.HtmlElement) -> str | None:
-    metas = {}
+# Comments (CMS template markers such as <!--<$[标题]>begin--> included) are dropped while parsing, so
+# the text after them joins the text before: nothing downstream can lose it. This is also how
+# trafilatura parses pages itself.
+_PARSER = lxml_html.HTMLParser(
+    remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+)
+
+
+def parse_tree(page: str) -> lxml_html.HtmlElement:
+    """Parse as a browser would: content after an early ``</body></html>`` stays in the body."""
+    cleaned = re.sub(r"(?is)</\s*(?:body|html)\s*>", "", page)
+    cleaned = re.sub(r"^\s*<\?xml[^>]*>", "", cleaned)
+    try:
+        return lxml_html.document_fromstring(cleaned, parser=_PARSER)
+    except (ParserError, ValueError) as exc:
+        raise ProcessingError(f"unparsable HTML: {exc}") from exc
+
+
+def visible_text(root: etree._Element) -> str:
+    """The text a reader sees, in document order, one line per block.
+
+    Comments and CMS template markers (``<!--<$[标题]>begin-->``) are skipped but the text after them
+    (their tail) is kept; a node's text comes before its children's.
+    """
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag if isinstance(node.tag, str) else None
+        if tag is not None and tag.lower() not in _SKIP:
+            block = tag.lower() in _BLOCK
+            if block:
+                parts.append("\n")
+            if node.text:
+                parts.append(node.text)
+            for child in node:
+                walk(child)
+            if block:
+                parts.append("\n")
+        if node.tail:
+            parts.append(node.tail)
+
+    body = root.find(".//body")
+    walk(body if body is not None else root)
+    lines = [_SPACE.sub(" ", line).strip() for line in "".join(parts).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _norm(text: str | None) -> str:
+    return re.sub(r"[\s\u3000\xa0]+", "", text or "")
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def strip_site_chain(title: str) -> str:
+    """``标题_栏目_站名`` / ``标题--频道--站名`` / ``站名 » 标题`` -> ``标题``: the widest segment."""
+    segments = [s.strip() for s in _CHAIN_SEP.split(title) if s and s.strip()]
+    if len(segments) <= 1:
+        return title.strip()
+    return max(segments, key=_width)
+
+
+def _title_sources(tree: lxml_html.HtmlElement) -> tuple[str | None, list[str]]:
+    """(the CMS's ArticleTitle meta, every title the head offers)."""
+    metas: dict[str, str] = {}
     for meta in tree.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
-        if name in _TITLE_META and meta.get("content"):
-            metas.setdefault(name, meta.get("content").strip())
-    for name in _TITLE_META:
-        if metas.get(name):
-            return metas[name]
+        content = (meta.get("content") or "").strip()
+        if name in _TITLE_META and content:
+            metas.setdefault(name, content)
+    sources = [metas[n] for n in _TITLE_META if n in metas]
     node = tree.find(".//title")
     if node is not None and node.text_content().strip():
-        return _TITLE_SUFFIX.sub("", node.text_content().strip())
-    return None
+        sources.append(_SPACE.sub(" ", node.text_content()).strip())
+    return metas.get("articletitle"), sources
 
 
-def _visible_text(tree: lxml_html.HtmlElement) -> str:
-    body = tree.find(".//body")
-    root = body if body is not None else tree
-    parts: list[str] = []
-    for node in root.iter():
-        if node.tag in ("script", "style", "noscript") or not isinstance(node.tag, str):
+def _headline_candidates(tree: lxml_html.HtmlElement) -> list[str]:
+    found: list[str] = []
+    for node in tree.iter():
+        if not isinstance(node.tag, str):
             continue
-        if node.text and node.text.strip():
-            parts.append(node.text.strip())
-        if node.tail and node.tail.strip():
-            parts.append(node.tail.strip())
-    return "\n".join(parts)
+        tag = node.tag.lower()
+        hinted = _HEADLINE_HINT.search(f"{node.get('class', '')} {node.get('id', '')}")
+        if tag in ("h1", "h2", "h3", "h4") or (hinted and tag in ("div", "p", "span", "td", "strong", "b")):
+            text = _SPACE.sub(" ", node.text_content()).strip()
+            if 4 <= len(text) <= 120:
+                found.append(text)
+    return found
+
+
+def find_title(tree: lxml_html.HtmlElement) -> str | None:
+    """The visible headline that matches the head's title; else the title without its site-name chain."""
+    article_title, sources = _title_sources(tree)
+    stripped = [strip_site_chain(s) for s in sources]
+    best_fallback = article_title.strip() if article_title else (stripped[-1] if stripped else None)
+    floor = 0.5 * _width(best_fallback) if best_fallback else 0
+    normalized = [_norm(s) for s in sources]
+    matches = [
+        c for c in _headline_candidates(tree)
+        if _width(c) >= floor and any(_norm(c) in s for s in normalized if s)
+    ]
+    if matches:
+        return max(matches, key=_width)
+    return best_fallback
+
+
+def _main_text(tree: lxml_html.HtmlElement, url: str | None) -> str:
+    """trafilatura's text; its recall mode only when the default keeps almost nothing."""
+    def run(**options: bool) -> str:
+        doc = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_tables=True, include_comments=False,
+            deduplicate=False, **options,
+        )
+        return (doc.text if doc is not None else None) or ""
+
+    text = run()
+    if len(text) < 200:
+        recall = run(favor_recall=True)
+        # The recall pass may find body text the default missed, but not at the price of navigation.
+        if len(recall) > len(text) and not metadata.has_boilerplate(recall):
+            text = recall
+    return text
 
 
 def extract_html(page: str, *, url: str | None = None) -> HtmlPage:
-    """Main text, title and publication date (with provenance) of one HTML page."""
-    try:
-        tree = lxml_html.document_fromstring(page)
-    except (ParserError, ValueError) as exc:
-        raise ProcessingError(f"unparsable HTML: {exc}") from exc
+    """Main text, title, dates (with provenance), metadata table and bylines of one HTML page."""
+    tree = parse_tree(page)
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
-    visible = _visible_text(tree)
+    visible = visible_text(tree)
     # Read metadata before trafilatura, which prunes the tree in place.
-    title = _meta_title(tree)
-    meta_date = dates.date_from_meta(tree)
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_tables=True, include_comments=False, deduplicate=False
-    )
-    text = (doc.text if doc is not None else None) or ""
-    if len(text) < 0.2 * len(visible) and len(visible) < 20_000:
-        # trafilatura keeps too little of some table-laid-out CMS pages: fall back to everything visible.
-        text = visible
-    published, source = meta_date, "meta"
-    if published is None:
-        published, source = dates.date_from_visible(visible), "visible"
-    if published is None and url:
-        published, source = dates.date_from_url(url), "url"
+    title = find_title(tree)
+    table = metadata.table_fields(visible)
+    bylines = metadata.bylines(visible)
+    published, source = dates.publication_date(tree, visible, title=title, table=table, url=url)
+    written = dates.parse_date(table["成文日期"]) if table.get("成文日期") else None
+    text = metadata.strip_page_furniture(_main_text(tree, url), table=table)
     return HtmlPage(
         title=title,
         text=text,
         visible_text=visible,
         published_at=published,
         published_at_source=source if published else "none",
+        written_at=written,
+        fields=table,
+        bylines=bylines,
     )

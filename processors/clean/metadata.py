@@ -65,3 +65,174 @@ def trim_tail(text: str) -> str:
             if short and (not rest or dated >= 0.5 * len(rest)):
                 return "\n".join(lines[:i]).rstrip()
     return "\n".join(lines)
+
+
+# --- 信息公开 metadata tables, bylines and page furniture -------------------------------------------
+
+def _spaced(label: str) -> str:
+    return r"\s*".join(map(re.escape, label))
+
+
+# Canonical field -> the labels pages print for it.
+TABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "索引号": ("索引号", "索取号"),
+    "文号": ("发文字号", "文号", "发文号"),
+    "发布机构": ("发布机构", "发文机关", "发文单位", "发布单位", "成文单位"),
+    "主题分类": ("主题分类", "信息分类", "分类"),
+    "成文日期": ("成文日期", "成文时间", "印发日期"),
+    "发布日期": ("发布日期", "发布时间", "公开日期"),
+    "生效日期": ("生效日期", "实施日期"),
+    "有效性": ("有效性", "时效性", "效力状态"),
+    "主题词": ("主题词", "关键词"),
+}
+_LABEL_TO_FIELD = {label: name for name, labels in TABLE_FIELDS.items() for label in labels}
+_TABLE_LABEL = re.compile(
+    r"(?P<label>" + "|".join(_spaced(x) for x in sorted(_LABEL_TO_FIELD, key=len, reverse=True)) + r")"
+    r"\s*[:：]\s*"
+)
+
+
+def table_fields(visible: str, *, max_lines: int = 400) -> dict[str, str]:
+    """Fields of a 信息公开 header (索引号, 文号, 发布机构, 主题分类, 成文日期, 发布日期, 有效性, ...).
+
+    A value is what follows ``label：`` up to the next label on the same line, or the next line when the
+    label's cell is empty (``<td>索引号：</td><td>000014349/2017-00110</td>``). The first value wins.
+    """
+    fields: dict[str, str] = {}
+    lines = visible.split("\n")[:max_lines]
+    for i, line in enumerate(lines):
+        found = list(_TABLE_LABEL.finditer(line))
+        for j, match in enumerate(found):
+            if j == 0 and len(line[: match.start()].strip()) > 12:
+                continue  # a label in the middle of a sentence (…的发布时间：…) is prose, not a table
+            end = found[j + 1].start() if j + 1 < len(found) else len(line)
+            value = line[match.end():end].strip(" |｜")
+            last = j + 1 == len(found)
+            if not value and last and i + 1 < len(lines) and not _TABLE_LABEL.match(lines[i + 1]):
+                value = lines[i + 1].strip()
+            name = _LABEL_TO_FIELD[re.sub(r"\s+", "", match.group("label"))]
+            if value and len(value) <= 120 and name not in fields:
+                fields[name] = value
+    return fields
+
+
+_BYLINE_LABELS: dict[str, tuple[str, ...]] = {
+    "source": ("信息来源", "文章来源", "稿件来源", "来源"),
+    "author": ("作者", "撰稿", "撰文", "文字"),
+    "reviewer": ("审核人", "审核", "审稿", "终审"),
+    "editor": ("责任编辑", "责编", "编辑"),
+}
+_BYLINE_TO_FIELD = {label: name for name, labels in _BYLINE_LABELS.items() for label in labels}
+_BYLINE = re.compile(
+    r"(?:^|[\s(（【\[|｜])(?P<label>"
+    + "|".join(sorted(_BYLINE_TO_FIELD, key=len, reverse=True))
+    + r")\s*[:：]\s*"
+)
+_BYLINE_STOP = re.compile(r"\s{2,}|[)）】\]|｜]|(?=\s(?:" + "|".join(_BYLINE_TO_FIELD) + r")\s*[:：])"
+                          r"|(?=\s*(?:19|20)\d{2}[-年/.])|(?=\s*(?:发布|时间|日期|点击|浏览|字号))")
+
+
+def bylines(visible: str) -> dict[str, str]:
+    """来源 / 作者 / 审核 / 责任编辑 as source / author / reviewer / editor (the first seen wins)."""
+    found: dict[str, str] = {}
+    for line in visible.split("\n"):
+        if len(line) > 120:
+            continue
+        for match in _BYLINE.finditer(line):
+            rest = line[match.end():]
+            value = _BYLINE_STOP.split(rest, maxsplit=1)[0].strip(" ：:")
+            name = _BYLINE_TO_FIELD[match.group("label")]
+            if value and len(value) <= 40 and name not in found:
+                found[name] = value
+    return found
+
+
+BOILERPLATE = re.compile(
+    r"网站地图|版权所有(?!者)|主办单位|承办单位|协办单位|ICP备|ICP证|网站标识码|公网安备|联系我们|关于我们|网站声明"
+    r"|免责声明|返回顶部|打印本页|关闭窗口|【打印】|【关闭】|上一篇|下一篇|相关新闻|相关阅读|相关链接|相关文章"
+    r"|分享到|扫一扫|设为首页|加入收藏|字号[:：]?\s*[【\[]?大|【大\s*中\s*小】|Copyright|©"
+)
+_BYLINE_LINE = re.compile(
+    r"^[\s(（【\[]*(?:信息来源|文章来源|来源|责任编辑|责编|编辑|审核|作者|撰稿|记者|本报记者|素材来源|整合)"
+    r"\s*[:：]?[^。！？]{0,60}$"
+)
+
+
+def has_boilerplate(text: str) -> bool:
+    return any(BOILERPLATE.search(line) and len(line) <= 100 for line in text.split("\n"))
+
+
+def _cells(line: str) -> str:
+    """A line without the ``| cell | cell |`` frame trafilatura gives table rows."""
+    return re.sub(r"\s*\|\s*", " ", line).strip()
+
+
+def _furniture(line: str) -> bool:
+    line = _cells(line)
+    if not line:
+        return True
+    marks = {m.group(0) for m in BOILERPLATE.finditer(line)}
+    if marks and (len(line) <= 100 or len(marks) >= 2):
+        return True
+    if line.count(" - ") >= 4 or re.match(r"^\S{0,12}(?:版权|免责)(?:与免责)?声明", line):
+        return True  # a navigation bar, or the legal notice under an article
+    return bool(_BYLINE_LINE.match(line))
+
+
+_RELATED = re.compile(
+    r"^[■●◆▲>》\s]*(?:相关(?:链接|新闻|阅读|文章|报道|稿件)|延伸阅读|推荐阅读|更多(?:新闻|阅读)|上一篇|下一篇)"
+)
+
+
+def _cut_related_block(lines: list[str]) -> list[str]:
+    """Cut a trailing related-links block: its heading, then only short lines (titles, dates)."""
+    cutoff = int(len(lines) * 0.5)
+    for i in range(len(lines) - 1, cutoff - 1, -1):
+        if _RELATED.match(_cells(lines[i])):
+            rest = [_cells(x) for x in lines[i + 1:] if _cells(x)]
+            if all(len(x) <= 60 for x in rest):
+                return lines[:i]
+    return lines
+
+
+_BUTTONS = re.compile(
+    r"\s*[\[【](?:上一篇|下一篇|上一页|下一页|打印|打印本页|关闭|关闭窗口|返回|返回顶部|收藏|推荐|我来说两句|"
+    r"字体[:：]?\s*大\s*中\s*小|大|中|小)[\]】]\s*"
+)
+
+
+def _clean_line(line: str) -> str:
+    """A line without bracketed page buttons and without table cells that are page furniture."""
+    line = _BUTTONS.sub(" ", line).strip()
+    if line.startswith("|"):
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        kept = [c for c in cells if c and not _furniture(c)]
+        line = " ".join(kept)
+    return line
+
+
+def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
+    """Take the 信息公开 table, share bars, bylines and footer lines out of the main text.
+
+    Only lines at the start and end of the text are trimmed (and table rows anywhere in the first
+    lines), so a sentence of the body that happens to mention 版权 or 来源 is kept.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    values = {re.sub(r"\s+", "", v) for v in table.values()}
+    head = min(len(lines), 40)
+    kept: list[str] = []
+    lines = [_clean_line(line) for line in lines]
+    for i, line in enumerate(lines):
+        if i < head and table:
+            squeezed = re.sub(r"\s+", "", line)
+            if _TABLE_LABEL.match(line) or (squeezed in values and len(squeezed) < 80):
+                continue
+        kept.append(line)
+    kept = _cut_related_block(kept)
+    while kept and _furniture(kept[-1]):
+        kept.pop()
+    start = 0
+    while start < len(kept) and _furniture(kept[start]):
+        start += 1
+    kept = kept[start:]
+    return "\n".join(kept).strip()
