@@ -58,6 +58,21 @@ def _from_match(match: re.Match[str]) -> datetime | None:
     return _build(match["y"], match["m"], match["d"], match["H"], match["M"], match["S"])
 
 
+# 9/17/2004 5:54:13 AM: the US form some older CMSs (ASP sites) print.
+_US_DATE = re.compile(
+    r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AP]M)?)?",
+    re.IGNORECASE,
+)
+
+
+def _from_us(match: re.Match[str]) -> datetime | None:
+    hour = match["H"]
+    if hour and match["ampm"]:
+        hour = str(int(hour) % 12 + (12 if match["ampm"].upper() == "PM" else 0))
+    return _build(match["y"], match["m"], match["d"], hour, match["M"], match["S"])
+
+
 def parse_date(text: str) -> datetime | None:
     """The first plausible date in ``text`` (ISO 8601 with a zone is kept exactly)."""
     text = text.strip()
@@ -69,9 +84,10 @@ def parse_date(text: str) -> datetime | None:
     except ValueError:
         pass
     match = _DATE.search(text)
-    if not match:
-        return None
-    return _from_match(match)
+    if match:
+        return _from_match(match)
+    us = _US_DATE.search(text)
+    return _from_us(us) if us else None
 
 
 def date_from_meta(tree: lxml_html.HtmlElement) -> datetime | None:

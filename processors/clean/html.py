@@ -102,8 +102,16 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+# "标题-新华网": one dash glued to a short name that ends like a site's.
+_SITE_TAIL = re.compile(
+    r"[-—_|｜]\s*[^-—_|｜\s]{1,12}(?:网|报|台|社|门户|政府|在线|频道|中心|之声|日报|新闻)$"
+)
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
 def strip_site_chain(title: str) -> str:
     """``标题_栏目_站名`` / ``标题--频道--站名`` / ``站名 » 标题`` -> ``标题``: the widest segment."""
+    title = _SITE_TAIL.sub("", _PRIVATE_USE.sub("", title).strip())
     segments = [s.strip() for s in _CHAIN_SEP.split(title) if s and s.strip()]
     if len(segments) <= 1:
         return title.strip()
@@ -145,13 +153,15 @@ def find_title(tree: lxml_html.HtmlElement) -> str | None:
     stripped = [strip_site_chain(s) for s in sources]
     best_fallback = article_title.strip() if article_title else (stripped[-1] if stripped else None)
     floor = 0.5 * _width(best_fallback) if best_fallback else 0
+    # A candidate wider than every chain-stripped title still carries part of the chain ("…-新华网").
+    ceiling = max((_width(s) for s in stripped), default=0)
     normalized = [_norm(s) for s in sources]
     matches = [
         c for c in _headline_candidates(tree)
-        if _width(c) >= floor and any(_norm(c) in s for s in normalized if s)
+        if floor <= _width(c) <= ceiling and any(_norm(c) in s for s in normalized if s)
     ]
     if matches:
-        return max(matches, key=_width)
+        return _PRIVATE_USE.sub("", max(matches, key=_width)).strip()
     return best_fallback
 
 
