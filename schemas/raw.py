@@ -20,6 +20,15 @@ class Attachment(Contract):
     body: CompressedBytes | None = None  # fetched bytes, when the crawler fetched it
 
 
+class ListContext(Contract):
+    """Where the crawler found the page: the list page, and what that list showed for it."""
+
+    list_url: str
+    title: str | None = None  # the title as listed (often the full one when the page's is cut)
+    date_text: str | None = None  # the date as the list printed it, e.g. "2024-01-05" or "(01-25)"
+    position: int | None = None  # 0-based row on the list page
+
+
 class RawDocument(Contract):
     schema_version: Literal[1] = SCHEMA_VERSION
     doc_id: str  # sha256 of the canonical URL; for a local file, of its bytes
@@ -35,6 +44,7 @@ class RawDocument(Contract):
     body: CompressedBytes
     discovered_from: str | None = None  # list page URL
     attachments: list[Attachment] = Field(default_factory=list)
+    list_context: ListContext | None = None  # set when the page was found on a list page
     # Metadata the crawler read from the page, passed on as hints (clean decides).
     hints: dict[str, str] = Field(default_factory=dict)
     trace: list[TraceStep] = Field(default_factory=list)

@@ -39,7 +39,7 @@ from crawlers.status import PageStatus
 from crawlers.urlpolicy import canonical_url, decide_url
 from policywatch.core.decode import decode_html
 from schemas.base import trace_step
-from schemas.raw import Attachment, RawDocument
+from schemas.raw import Attachment, ListContext, RawDocument
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +332,10 @@ class SourceSpider(scrapy.Spider):
             "etag": etag,
             "body": body,
             "discovered_from": response.meta["list_url"],
+            "list_context": ListContext(
+                list_url=response.meta["list_url"], title=item.title or None, date_text=item.date_raw,
+                position=item.position,
+            ),
         }
         self.run.emitted.add(doc_id)
         pending = PendingDoc(fields, hints, status, status.outcome, links)

@@ -65,7 +65,7 @@ def prepare(raw: RawDocument) -> CleanedDocument:
             page = extract_html(decoded, url=raw.url)
             text = _tidy(page.text)
             visible = page.visible_text
-            title = title or page.title
+            title = page.title or title
             published, published_source = page.published_at, page.published_at_source
             written, fields, bylines = page.written_at, page.fields, page.bylines
         else:
@@ -102,11 +102,16 @@ def prepare(raw: RawDocument) -> CleanedDocument:
             published, published_source = dates.date_from_url(raw.url), "url"
         if published is None:
             published_source = "none"
+    listed = raw.list_context
+    if published is None and listed and listed.date_text:
+        # The last resort the crawler offers: the date the list page printed next to the link.
+        published = dates.parse_date(listed.date_text)
+        published_source = "list" if published else "none"
     if published is None and raw.last_modified:
         published = dates.parse_date(raw.last_modified)
         published_source = "http_last_modified" if published else "none"
 
-    title = title or metadata.title_from_text(text)
+    title = title or (listed.title if listed else None) or metadata.title_from_text(text)
     script, simplified = detect_script(text)
     fingerprint = simhash(simplified or text)
     return CleanedDocument(

@@ -118,6 +118,11 @@ def strip_site_chain(title: str) -> str:
     return max(segments, key=_width)
 
 
+def _carries_chain(text: str) -> bool:
+    """A copy of the whole <title> ("标题_栏目_站名", "标题-新华网") rather than the headline."""
+    return bool(_SITE_TAIL.search(text) or re.search(r"_|--|——\S{1,12}$", text))
+
+
 def _title_sources(tree: lxml_html.HtmlElement) -> tuple[str | None, list[str]]:
     """(the CMS's ArticleTitle meta, every title the head offers)."""
     metas: dict[str, str] = {}
@@ -153,12 +158,10 @@ def find_title(tree: lxml_html.HtmlElement) -> str | None:
     stripped = [strip_site_chain(s) for s in sources]
     best_fallback = article_title.strip() if article_title else (stripped[-1] if stripped else None)
     floor = 0.5 * _width(best_fallback) if best_fallback else 0
-    # A candidate wider than every chain-stripped title still carries part of the chain ("…-新华网").
-    ceiling = max((_width(s) for s in stripped), default=0)
     normalized = [_norm(s) for s in sources]
     matches = [
         c for c in _headline_candidates(tree)
-        if floor <= _width(c) <= ceiling and any(_norm(c) in s for s in normalized if s)
+        if _width(c) >= floor and not _carries_chain(c) and any(_norm(c) in s for s in normalized if s)
     ]
     if matches:
         return _PRIVATE_USE.sub("", max(matches, key=_width)).strip()

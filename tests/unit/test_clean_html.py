@@ -1,0 +1,135 @@
+"""HTML cleaning pieces that real government and news pages need (no services)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from processors.clean import prepare
+from processors.clean.dates import CST, parse_date
+from processors.clean.html import extract_html, parse_tree, strip_site_chain, visible_text
+from processors.clean.metadata import bylines, table_fields
+from schemas import ListContext, RawDocument
+
+BODY = (
+    "<p>为进一步优化营商环境，推动开发区高质量发展，管委会研究制定了本实施方案，现印发给你们，请认真贯彻执行。</p>"
+    "<p>一、总体要求。坚持问题导向，聚焦企业关切，全面提升政务服务效能，力争年内企业开办时间压缩至一个工作日以内。</p>"
+    "<p>二、主要任务。深化“一网通办”改革，推进涉企事项集成办理，建立项目全程帮办代办机制，强化要素保障。</p>"
+    "<p>三、保障措施。各部门要加强组织领导，明确责任分工，确保各项措施落地见效，年底前报送落实情况。</p>"
+)
+
+
+def raw(html: str, *, url: str = "http://kfq.example.gov.cn/art/1.html", **kw) -> RawDocument:
+    body = html.encode("utf-8")
+    return RawDocument(doc_id=RawDocument.id_for_bytes(body), url=url, canonical_url=url, source_id="t",
+                       fetched_at=datetime(2026, 12, 1, tzinfo=UTC), body=body, content_type="text/html",
+                       **kw)
+
+
+def page(head: str = "", header: str = "", title: str = "关于印发优化营商环境实施方案的通知") -> str:
+    return (f"<html><head><meta charset='utf-8'><title>{title}_通知公告_某某经济开发区管委会</title>{head}"
+            f"</head><body><div class='nav'>首页 &gt; 通知公告</div><h1>{title}</h1>{header}"
+            f"<div class='content'>{BODY}</div>"
+            "<div class='footer'>主办单位：某某经济开发区管委会 版权所有 网站地图 京ICP备12345678号</div>"
+            "</body></html>")
+
+
+def test_comment_markers_do_not_swallow_the_date_after_them():
+    doc = prepare(raw(page(header="<p>发布日期：<!--begin-->2019-03-06<!--end--> 来源：管委会办公室</p>")))
+    assert doc.published_at == datetime(2019, 3, 6, tzinfo=CST)
+    assert doc.published_at_source == "visible"
+    assert doc.bylines["source"] == "管委会办公室"
+
+
+def test_cms_template_markers_keep_the_headline_text():
+    html = page().replace("<h1>关于印发优化营商环境实施方案的通知</h1>",
+                          "<h1><!--<$[标题]>begin-->关于印发优化营商环境实施方案的通知<!--<$[标题]>end--></h1>")
+    assert prepare(raw(html)).title == "关于印发优化营商环境实施方案的通知"
+
+
+def test_label_in_nested_tags_reads_label_then_value():
+    tree = parse_tree("<table><tr><td><b><span>索引号:</span></b>014500815/2019-00012</td></tr></table>")
+    assert visible_text(tree).split("\n")[0] == "索引号:014500815/2019-00012"
+    assert table_fields(visible_text(tree))["索引号"] == "014500815/2019-00012"
+
+
+def test_metadata_table_becomes_fields_and_leaves_the_text():
+    table = ("<table class='xxgk'><tr><td>索 引 号：</td><td>11370126MB2853917P/2024-00012</td>"
+             "<td>主题分类：</td><td>综合政务</td></tr>"
+             "<tr><td>发文机关：</td><td>某某经济开发区管委会</td><td>成文日期：</td><td>2024年01月04日</td></tr>"
+             "<tr><td>发文字号：</td><td>某开管发〔2024〕3号</td><td>发布日期：</td><td>2024年01月05日</td></tr>"
+             "</table>")
+    doc = prepare(raw(page(header=table)))
+    assert doc.index_number == "11370126MB2853917P/2024-00012"
+    assert doc.doc_number == "某开管发〔2024〕3号"
+    assert doc.issuer == "某某经济开发区管委会"
+    # 发布日期 is the publication date; 成文日期 is kept apart as the date of writing.
+    assert doc.published_at == datetime(2024, 1, 5, tzinfo=CST)
+    assert doc.written_at == datetime(2024, 1, 4, tzinfo=CST)
+    assert "索" not in doc.text and "11370126MB2853917P" not in doc.text
+    assert doc.text.startswith("为进一步优化营商环境")
+
+
+def test_no_navigation_or_footer_in_the_text():
+    doc = prepare(raw(page()))
+    assert doc.text.startswith("为进一步优化营商环境") and doc.text.endswith("年底前报送落实情况。")
+    for marker in ("首页", "主办单位", "版权所有", "网站地图", "ICP备"):
+        assert marker not in doc.text
+
+
+def test_early_closing_html_is_read_as_a_browser_reads_it():
+    html = ("<html><head><meta charset='utf-8'><title>通知</title></head><body><p>目录</p></body></html>"
+            f"<div class='content'>{BODY}</div>")
+    assert "三、保障措施" in prepare(raw(html)).text
+
+
+def test_site_name_chains_are_removed_whole():
+    assert strip_site_chain("2023年工作总结_通知公告_某某区人民政府") == "2023年工作总结"
+    assert strip_site_chain("开发区召开项目推进会--要闻--某某新闻网") == "开发区召开项目推进会"
+    assert strip_site_chain("经济运行情况分析__某某统计月刊") == "经济运行情况分析"
+    assert strip_site_chain("某某博客 » 播客热潮迅速蔓延 挑逗传统传媒业") == "播客热潮迅速蔓延 挑逗传统传媒业"
+    assert strip_site_chain("有英勇的你，才有英雄的城！-新华网") == "有英勇的你，才有英雄的城！"
+    # a dash inside the headline is not a separator
+    assert strip_site_chain("对比试车—测试昌河北斗星、爱迪尔(图)") == "对比试车—测试昌河北斗星、爱迪尔(图)"
+
+
+def test_visible_headline_wins_over_the_head_title():
+    html = page(title="书记市长这一周 | 奋马扬鞭争春色")
+    assert extract_html(html).title == "书记市长这一周 | 奋马扬鞭争春色"
+
+
+def test_date_printed_next_to_the_headline():
+    html = page(header="<div class='info'>2005年03月21日 11:21 新浪网</div>")
+    doc = prepare(raw(html))
+    assert doc.published_at == datetime(2005, 3, 21, 11, 21, tzinfo=CST)
+
+
+def test_publish_meta_is_used_and_modified_meta_is_not():
+    html = page(head="<meta name='lastmodifiedtime' content='2025-06-01'>"
+                     "<meta name='PubDate' content='2024-01-05 09:30'>")
+    doc = prepare(raw(html))
+    assert doc.published_at == datetime(2024, 1, 5, 9, 30, tzinfo=CST) and doc.published_at_source == "meta"
+
+
+def test_list_date_is_the_last_resort():
+    context = ListContext(list_url="http://kfq.example.gov.cn/col/index.html", title="关于印发实施方案的通知",
+                          date_text="2024-03-07", position=3)
+    doc = prepare(raw(page(), url="http://kfq.example.gov.cn/art/view.html", list_context=context))
+    assert doc.published_at == datetime(2024, 3, 7, tzinfo=CST)
+    assert doc.published_at_source == "list"
+    # a date on the page beats the list's
+    dated = prepare(raw(page(header="<p>发布时间：2024-03-06 10:00</p>"), list_context=context))
+    assert dated.published_at_source == "visible" and dated.published_at.day == 6
+
+
+def test_bylines_become_fields_and_leave_the_text():
+    html = page().replace("年底前报送落实情况。</p>",
+                          "年底前报送落实情况。</p><p>来源：某某日报  作者：张三</p>"
+                          "<p>（责任编辑：李四）</p>")
+    doc = prepare(raw(html))
+    assert doc.bylines == {"source": "某某日报", "author": "张三", "editor": "李四"}
+    assert doc.text.endswith("年底前报送落实情况。")
+    assert bylines("审核：王五")["reviewer"] == "王五"
+
+
+def test_us_form_dates():
+    assert parse_date("9/17/2004 5:54:13 PM") == datetime(2004, 9, 17, 17, 54, 13, tzinfo=CST)
