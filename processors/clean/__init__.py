@@ -13,7 +13,7 @@ from policywatch.core.errors import ProcessingError
 from processors.clean import dates, metadata
 from processors.clean.dedup import Fingerprint, FingerprintStore, MemoryFingerprintStore
 from processors.clean.documents import document_text, sniff_kind
-from processors.clean.fingerprint import content_sha256, from_hex, simhash, to_hex
+from processors.clean.fingerprint import content_sha256, from_hex, numbers_of, simhash, to_hex
 from processors.clean.html import extract_html
 from processors.clean.text import detect_script, normalize_whitespace, repair_wrapped_lines
 from schemas import CleanedDocument, RawDocument, trace_step
@@ -150,7 +150,9 @@ def clean_batch(raws: list[RawDocument], store: FingerprintStore) -> list[Cleane
 
 def link_duplicates(docs: list[CleanedDocument], store: FingerprintStore) -> list[CleanedDocument]:
     assignments = store.assign([
-        Fingerprint(doc.doc_id, from_hex(doc.simhash), doc.fetched_at, doc.url) for doc in docs
+        Fingerprint(doc.doc_id, from_hex(doc.simhash), doc.fetched_at, doc.url,
+                    published=doc.published_at, numbers=numbers_of(doc.text_simplified or doc.text))
+        for doc in docs
     ])
     return [
         doc.model_copy(update={

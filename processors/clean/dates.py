@@ -178,7 +178,7 @@ def date_from_htmldate(tree: lxml_html.HtmlElement, url: str | None) -> datetime
     import htmldate
 
     try:
-        found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True)
+        found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=False)
     except (ValueError, TypeError):
         return None
     return _build(*found[:10].split("-")) if found else None

@@ -1,4 +1,10 @@
-"""Which earlier document a new one is a near-duplicate of: the first copy seen wins.
+"""Which earlier document a new one is a near-duplicate of: the earliest published copy is canonical.
+
+Two documents are the same report when their simhashes are at most ``MAX_DISTANCE`` bits apart and they
+quote the same figures (``same_numbers``). Among copies, the canonical one is the earliest by
+publication date (the first fetch time when a copy has no date). A copy that arrives after its
+reposts but was published before them joins their cluster as its canonical member (duplicate_of
+empty); the copies already recorded keep what they were given then.
 
 The lookup lives in Elasticsearch (index ``policy-fingerprints``, one small document per publication
 with its simhash bands) rather than in each worker's memory or a Kafka-derived local table:
@@ -8,7 +14,7 @@ with its simhash bands) rather than in each worker's memory or a Kafka-derived l
   loading them all (a compacted topic would have to be read fully into every worker before work
   starts, and a partition only holds the keys hashed to it, while reposts hash anywhere);
 - it is rebuilt like every other index: replaying policy.raw.v1 from offset 0 reproduces it,
-  because the order key is the first fetch time, not the processing order.
+  because the order key is the publication date (else the first fetch time), not the processing order.
 
 ``first_seen`` is written with ``op_type=create``, so a replay never moves a document later.
 """
@@ -22,7 +28,7 @@ from typing import Protocol
 
 from policywatch.core.errors import ServiceUnavailable
 from policywatch.core.settings import Settings
-from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming, to_hex
+from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming, same_numbers, to_hex
 from schemas.indices import FINGERPRINTS_INDEX
 
 logger = logging.getLogger(__name__)
@@ -37,10 +43,16 @@ class Fingerprint:
     first_seen: datetime
     url: str = ""
     cluster_id: str = ""
+    published: datetime | None = None
+    numbers: frozenset[str] = frozenset()
 
     @property
-    def order(self) -> tuple[datetime, str]:
-        return (self.first_seen, self.doc_id)
+    def order(self) -> tuple[datetime, datetime, str]:
+        return (self.published or self.first_seen, self.first_seen, self.doc_id)
+
+    def same_report(self, other: Fingerprint) -> bool:
+        near = hamming(self.simhash, other.simhash) <= MAX_DISTANCE
+        return near and same_numbers(self.numbers, other.numbers)
 
 
 @dataclass(frozen=True)
@@ -58,12 +70,13 @@ class FingerprintStore(Protocol):
 def _resolve(item: Fingerprint, known: list[Fingerprint]) -> tuple[Fingerprint, Assignment]:
     """``known`` holds candidates (maybe the item itself, as stored earlier)."""
     me = next((k for k in known if k.doc_id == item.doc_id), item)
-    earlier = [
-        k for k in known
-        if k.doc_id != item.doc_id and k.order < me.order and hamming(k.simhash, item.simhash) <= MAX_DISTANCE
-    ]
+    same = [k for k in known if k.doc_id != item.doc_id and k.same_report(item)]
+    earlier = [k for k in same if k.order < me.order]
     if not earlier:
-        return me, Assignment(duplicate_of=None, cluster_id=me.cluster_id or item.doc_id)
+        # Published before copies already recorded: canonical, in their cluster.
+        joined = min(same, key=lambda k: k.order) if same else None
+        cluster = me.cluster_id or (joined.cluster_id or joined.doc_id if joined else "") or item.doc_id
+        return me, Assignment(duplicate_of=None, cluster_id=cluster)
     first = min(earlier, key=lambda k: k.order)
     cluster = first.cluster_id or first.doc_id
     return me, Assignment(duplicate_of=first.doc_id, cluster_id=cluster)
@@ -75,12 +88,11 @@ def _assign_all(items: list[Fingerprint], candidates: dict[str, list[Fingerprint
     new: list[Fingerprint] = []
     seen_in_batch: list[Fingerprint] = []
     for item in sorted(items, key=lambda f: f.order):
-        known = candidates.get(item.doc_id, []) + [
-            k for k in seen_in_batch if hamming(k.simhash, item.simhash) <= MAX_DISTANCE
-        ]
+        known = candidates.get(item.doc_id, []) + [k for k in seen_in_batch if k.same_report(item)]
         me, assignment = _resolve(item, known)
         out[item.doc_id] = assignment
-        record = Fingerprint(me.doc_id, item.simhash, me.first_seen, item.url, assignment.cluster_id)
+        record = Fingerprint(me.doc_id, item.simhash, me.first_seen, item.url, assignment.cluster_id,
+                             me.published or item.published, me.numbers or item.numbers)
         seen_in_batch.append(record)
         new.append(record)
     return out, new
@@ -116,6 +128,8 @@ def _from_source(src: dict) -> Fingerprint:
         first_seen=datetime.fromisoformat(src["first_seen"]),
         url=src.get("url", ""),
         cluster_id=src.get("cluster_id", ""),
+        published=datetime.fromisoformat(src["published_at"]) if src.get("published_at") else None,
+        numbers=frozenset(src.get("numbers") or ()),
     )
 
 
@@ -171,6 +185,8 @@ class EsFingerprintStore:
                 "first_seen": record.first_seen.isoformat(),
                 "cluster_id": record.cluster_id,
                 "url": record.url,
+                "published_at": record.published.isoformat() if record.published else None,
+                "numbers": sorted(record.numbers)[:200],
             })
         # refresh=True: the next batch (maybe on another worker) must see these fingerprints.
         result = self.es.bulk(operations=operations, refresh=True)
