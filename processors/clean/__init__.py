@@ -145,13 +145,17 @@ def prepare(raw: RawDocument) -> CleanedDocument:
 def clean_batch(raws: list[RawDocument], store: FingerprintStore) -> list[CleanedDocument]:
     """Clean a batch and link near-duplicates to the first copy seen."""
     docs = [prepare(raw) for raw in raws]
-    return link_duplicates(docs, store)
+    reposts = frozenset(raw.doc_id for raw in raws if raw.hints.get("is_repost") == "true")
+    return link_duplicates(docs, store, reposts)
 
 
-def link_duplicates(docs: list[CleanedDocument], store: FingerprintStore) -> list[CleanedDocument]:
+def link_duplicates(docs: list[CleanedDocument], store: FingerprintStore,
+                    reposts: frozenset[str] = frozenset()) -> list[CleanedDocument]:
+    """``reposts``: doc_ids the crawler saw naming another outlet as their source."""
     assignments = store.assign([
         Fingerprint(doc.doc_id, from_hex(doc.simhash), doc.fetched_at, doc.url,
-                    published=doc.published_at, numbers=numbers_of(doc.text_simplified or doc.text))
+                    published=doc.published_at, numbers=numbers_of(doc.text_simplified or doc.text),
+                    repost=doc.doc_id in reposts)
         for doc in docs
     ])
     return [

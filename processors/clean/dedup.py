@@ -45,10 +45,12 @@ class Fingerprint:
     cluster_id: str = ""
     published: datetime | None = None
     numbers: frozenset[str] = frozenset()
+    repost: bool = False  # the crawler saw 来源：another outlet on the page
 
     @property
-    def order(self) -> tuple[datetime, datetime, str]:
-        return (self.published or self.first_seen, self.first_seen, self.doc_id)
+    def order(self) -> tuple[datetime, bool, datetime, str]:
+        # Same publication time: the page that names another outlet as its source is not the original.
+        return (self.published or self.first_seen, self.repost, self.first_seen, self.doc_id)
 
     def same_report(self, other: Fingerprint) -> bool:
         near = hamming(self.simhash, other.simhash) <= MAX_DISTANCE
@@ -92,7 +94,8 @@ def _assign_all(items: list[Fingerprint], candidates: dict[str, list[Fingerprint
         me, assignment = _resolve(item, known)
         out[item.doc_id] = assignment
         record = Fingerprint(me.doc_id, item.simhash, me.first_seen, item.url, assignment.cluster_id,
-                             me.published or item.published, me.numbers or item.numbers)
+                             me.published or item.published, me.numbers or item.numbers,
+                             me.repost or item.repost)
         seen_in_batch.append(record)
         new.append(record)
     return out, new
@@ -130,6 +133,7 @@ def _from_source(src: dict) -> Fingerprint:
         cluster_id=src.get("cluster_id", ""),
         published=datetime.fromisoformat(src["published_at"]) if src.get("published_at") else None,
         numbers=frozenset(src.get("numbers") or ()),
+        repost=bool(src.get("repost")),
     )
 
 
@@ -187,6 +191,7 @@ class EsFingerprintStore:
                 "url": record.url,
                 "published_at": record.published.isoformat() if record.published else None,
                 "numbers": sorted(record.numbers)[:200],
+                "repost": record.repost,
             })
         # refresh=True: the next batch (maybe on another worker) must see these fingerprints.
         result = self.es.bulk(operations=operations, refresh=True)

@@ -34,6 +34,8 @@ class CleanStage:
     def handle(self, raws: Sequence[RawDocument]) -> list[Result]:
         results: list[Result] = []
         cleaned: list[tuple[int, CleanedDocument]] = []
+        # The crawler's repost evidence (来源：another outlet): such a copy is not the original.
+        reposts = frozenset(raw.doc_id for raw in raws if raw.hints.get("is_repost") == "true")
         for i, raw in enumerate(raws):
             try:
                 cleaned.append((i, prepare(raw)))
@@ -41,7 +43,7 @@ class CleanStage:
             except Exception as exc:
                 results.append(exc)
         try:
-            linked = link_duplicates([doc for _, doc in cleaned], self.store)
+            linked = link_duplicates([doc for _, doc in cleaned], self.store, reposts)
         except Exception as exc:
             if is_transient(exc):
                 raise ServiceUnavailable(f"fingerprint store: {exc}") from exc

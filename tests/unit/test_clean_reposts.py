@@ -65,3 +65,13 @@ def test_same_template_with_other_figures_is_another_report():
     second = raw(next_month, "http://kfq.example.gov.cn/2.html", datetime(2024, 2, 1, tzinfo=UTC))
     a, b = clean_batch([first, second], MemoryFingerprintStore())
     assert a.duplicate_of is None and b.duplicate_of is None and a.cluster_id != b.cluster_id
+
+
+def test_crawler_repost_evidence_breaks_a_tie():
+    text = seed("003")
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    repost = raw(text, "http://news.example.com/2.html", when, listed="2024-01-05")
+    repost = repost.model_copy(update={"hints": {"is_repost": "true", "repost_source_name": "XX日报"}})
+    original = raw(text, "http://kfq.example.gov.cn/1.html", when, listed="2024-01-05")
+    a, b = clean_batch([repost, original], MemoryFingerprintStore())
+    assert b.duplicate_of is None and a.duplicate_of == b.doc_id
