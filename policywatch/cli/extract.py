@@ -13,11 +13,17 @@ from rich.table import Table
 from policywatch.cli import app
 from policywatch.core.errors import PolicywatchError
 
+# The cleaned record's keys printed by --json, ahead of the extraction's (README.md, "Extraction JSON").
+RECORD_KEYS = ("url", "title", "published_at", "published_at_source", "written_at", "doc_number",
+               "index_number", "issuer", "bylines", "encoding", "content_type", "text")
 
-def extraction_json(source: str | Path, extraction: Any) -> dict[str, Any]:
-    """The stable --json object of one file (documented in README.md, "Extraction JSON")."""
-    data = extraction.model_dump(mode="json")
-    return {"source": str(source), **data}
+
+def extraction_json(source: str | Path, extraction: Any, doc: Any = None) -> dict[str, Any]:
+    """The stable --json object of one file: the cleaned record (as the clean stage makes it), then the
+    extraction (documented in README.md, "Extraction JSON")."""
+    record = doc.model_dump(mode="json", include=set(RECORD_KEYS)) if doc is not None else {}
+    ordered = {key: record[key] for key in RECORD_KEYS if key in record}
+    return {"source": str(source), **ordered, **extraction.model_dump(mode="json")}
 
 
 def _fmt(v: float | None) -> str:
@@ -26,9 +32,13 @@ def _fmt(v: float | None) -> str:
     return f"{v:g}"
 
 
-def _print_human(console: Console, source: Path, ex: Any) -> None:
+def _print_human(console: Console, source: Path, ex: Any, doc: Any = None) -> None:
     region = " ".join(x for x in (ex.region.province, ex.region.city, ex.region.county) if x) or "-"
     console.rule(f"[bold]{source}")
+    if doc is not None:
+        published = doc.published_at.date().isoformat() if doc.published_at else "-"
+        console.print(f"[bold]{doc.title or '-'}[/]   published {published} ({doc.published_at_source})"
+                      + (f"   {doc.doc_number}" if doc.doc_number else ""))
     console.print(
         f"zone [bold]{ex.zone or '-'}[/]   region {region}   type {ex.doc_type}   "
         f"year {ex.year or '-'}   period {ex.period or '-'}"
@@ -82,17 +92,31 @@ def _print_human(console: Console, source: Path, ex: Any) -> None:
 
 @app.command("extract")
 def extract_cmd(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="txt, html, pdf or docx files.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="txt, html, pdf, docx or doc files.")
+    ],
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per file, one per line (JSON Lines).")
     ] = False,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Read the (one) file as if fetched from this address: dates and site "
+                                   "names in the URL count, as in the pipeline."),
+    ] = None,
 ) -> None:
     """Extract zone, region, document type, year, period, outline, entities and indicators from files.
 
     Works offline: no Kafka or Elasticsearch needed. Without --json prints a summary and a table of
     indicators per file; with --json prints the stable JSON interface described in the README.
     """
-    from processors.extract import extract_file  # lazy: keeps `policywatch --help` fast
+    # lazy: keeps `policywatch --help` fast
+    from policywatch.core.errors import ProcessingError
+    from processors.extract import extract_text
+    from processors.extract.extract import clean_file
+    from schemas import Extraction
+
+    if url is not None and len(files) != 1:
+        raise PolicywatchError(f"--url names the address of one file; {len(files)} files were given.")
 
     for path in files:
         if not path.exists():
@@ -103,11 +127,15 @@ def extract_cmd(
             raise PolicywatchError(f"{path} is a directory. Give files, e.g. {path}/*.txt")
     console = Console(highlight=False)
     for path in files:
+        doc = None
         try:
-            ex = extract_file(path)
+            doc = clean_file(path, url=url)  # the clean stage's own path: same text, same metadata
+            ex = extract_text(doc.text, title=doc.title)
         except OSError as exc:
             raise PolicywatchError(f"{path}: cannot read the file ({exc.strerror or exc}).") from exc
+        except ProcessingError as exc:
+            ex = Extraction(reason=f"could not read {path.name}: {exc}")
         if as_json:
-            typer.echo(json.dumps(extraction_json(path, ex), ensure_ascii=False))
+            typer.echo(json.dumps(extraction_json(path, ex, doc), ensure_ascii=False))
         else:
-            _print_human(console, path, ex)
+            _print_human(console, path, ex, doc)

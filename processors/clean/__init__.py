@@ -7,6 +7,9 @@ cluster_id from a :class:`~processors.clean.dedup.FingerprintStore`.
 from __future__ import annotations
 
 import logging
+import mimetypes
+from datetime import UTC, datetime
+from pathlib import Path
 
 from policywatch.core.decode import decode_bytes
 from policywatch.core.errors import ProcessingError
@@ -20,7 +23,7 @@ from schemas import CleanedDocument, RawDocument, trace_step
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FingerprintStore", "MemoryFingerprintStore", "clean", "clean_batch", "prepare"]
+__all__ = ["FingerprintStore", "MemoryFingerprintStore", "clean", "clean_batch", "prepare", "raw_from_file"]
 
 STAGE = "clean"
 _CONTENT_TYPES = {
@@ -33,6 +36,23 @@ _CONTENT_TYPES = {
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # an HTML or text page; attachments may be bigger
 _CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
+
+
+def raw_from_file(path: str | Path, *, url: str | None = None, fetched_at: datetime | None = None
+                  ) -> RawDocument:
+    """A local file as the crawler would have handed it over, fetched from ``url`` (default: the file's
+    own ``file://`` URI), so that ``policywatch extract FILE`` and the clean stage read it alike.
+
+    Raises OSError when the file cannot be read.
+    """
+    p = Path(path)
+    data = p.read_bytes()
+    address = url or p.resolve().as_uri()
+    return RawDocument(
+        doc_id=RawDocument.id_for_bytes(data), url=address, canonical_url=address, source_id="local",
+        source_kind="replay", fetched_at=fetched_at or datetime.now(UTC),
+        content_type=mimetypes.guess_type(p.name)[0], body=data,
+    )
 
 
 def _check_page_bytes(body: bytes) -> None:

@@ -173,12 +173,16 @@ def date_near_title(visible: str, title: str | None, *, after: int = 10, before:
     return None
 
 
-def date_from_htmldate(tree: lxml_html.HtmlElement, url: str | None) -> datetime | None:
-    """htmldate's original-date finder (it knows many CMS and schema.org conventions)."""
+def date_from_htmldate(tree: lxml_html.HtmlElement) -> datetime | None:
+    """htmldate's original-date finder on the markup (it knows many CMS and schema.org conventions).
+
+    Without the URL (the next step reads it, and says so) and without its free-text search, which
+    guesses years from copyright lines and body figures.
+    """
     import htmldate
 
     try:
-        found = htmldate.find_date(tree, url=url, original_date=True, extensive_search=False)
+        found = htmldate.find_date(tree, original_date=True, extensive_search=False)
     except (ValueError, TypeError):
         return None
     return _build(*found[:10].split("-")) if found else None
@@ -199,7 +203,7 @@ def publication_date(tree: lxml_html.HtmlElement, visible: str, *, title: str | 
         return value, "meta"
     if value := date_near_title(visible, title):
         return value, "visible"
-    if value := date_from_htmldate(tree, url):
+    if value := date_from_htmldate(tree):
         return value, "htmldate"
     if url and (value := date_from_url(url)):
         return value, "url"

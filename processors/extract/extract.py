@@ -6,12 +6,14 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from policywatch.core.errors import ProcessingError
 from processors.extract.entities import find_entities
 from processors.extract.facts import doc_type, find_zones, main_zone, report_period, report_year
 from processors.extract.gazetteer import find_places, resolve_region
 from processors.extract.indicators import Context, extract_indicators, to_indicators
 from processors.extract.normalize import Normalized, normalize
 from processors.extract.outline import find_headings, sections
+from schemas.cleaned import CleanedDocument
 from schemas.extracted import Entity, Extraction, Indicator, OutlineItem, Region
 
 MIN_TEXT_CHARS = 10
@@ -143,70 +145,30 @@ def _entities(norm: Normalized, mentions, places) -> list[Entity]:
 
 # ---------------------------------------------------------------- files
 
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
-HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 
 
-def read_document(path: str | Path) -> tuple[str, str | None]:
-    """Text and title of a local txt, html, pdf or docx file. Raises OSError when it cannot be read,
-    ValueError when its content cannot be turned into text."""
-    p = Path(path)
-    data = p.read_bytes()
-    suffix = p.suffix.lower()
-    if suffix == ".pdf" or data[:5] == b"%PDF-":
-        return _pdf_text(p), None
-    if suffix == ".docx" or (data[:2] == b"PK" and suffix not in HTML_SUFFIXES | TEXT_SUFFIXES):
-        return _docx_text(p), None
-    decoded = _decode(data)
-    if suffix in HTML_SUFFIXES or re.match(r"\s*(<!doctype html|<html|<\?xml)", decoded[:200], re.I):
-        return _html_text(decoded)
-    return decoded, None
+def clean_file(path: str | Path, *, url: str | None = None) -> CleanedDocument:
+    """A local file through the clean stage's own path (``processors.clean.prepare``): the same decoder,
+    the same HTML/PDF/DOCX/DOC readers and the same metadata as in the pipeline. Raises OSError when the
+    file cannot be read, ProcessingError when its content gives no text."""
+    from processors.clean import prepare, raw_from_file
+
+    return prepare(raw_from_file(path, url=url))
 
 
-def extract_file(path: str | Path) -> Extraction:
-    """Extract from a local file (txt, html, pdf, docx). A missing or unreadable file raises
+def read_document(path: str | Path, *, url: str | None = None) -> tuple[str, str | None]:
+    """Text and title of a local file, as the clean stage reads it."""
+    doc = clean_file(path, url=url)
+    return doc.text, doc.title
+
+
+def extract_file(path: str | Path, *, url: str | None = None) -> Extraction:
+    """Extract from a local file (txt, html, pdf, docx, doc). A missing or unreadable file raises
     FileNotFoundError/OSError; content that yields no text gives an empty Extraction with a reason."""
     try:
-        text, title = read_document(path)
-    except (OSError, FileNotFoundError):
+        doc = clean_file(path, url=url)
+    except OSError:
         raise
-    except Exception as exc:
-        return Extraction(reason=f"could not read {Path(path).name}: {type(exc).__name__}: {exc}")
-    return extract_text(text, title=title)
-
-
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "utf-8"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise ValueError("unknown text encoding")
-    return str(best)
-
-
-def _html_text(html: str) -> tuple[str, str | None]:
-    import trafilatura
-
-    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) or ""
-    meta = trafilatura.extract_metadata(html)
-    title = meta.title if meta is not None else None
-    return text, title
-
-
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-
-    reader = PdfReader(str(path))
-    return "\n".join((page.extract_text() or "") for page in reader.pages)
-
-
-def _docx_text(path: Path) -> str:
-    import docx
-
-    document = docx.Document(str(path))
-    return "\n".join(par.text for par in document.paragraphs)
+    except ProcessingError as exc:
+        return Extraction(reason=f"could not read {Path(path).name}: {exc}")
+    return extract_text(doc.text, title=doc.title)
