@@ -123,9 +123,11 @@ def prepare(raw: RawDocument) -> CleanedDocument:
         if published is None:
             published_source = "none"
     listed = raw.list_context
-    if published is None and listed and listed.date_text:
-        # The last resort the crawler offers: the date the list page printed next to the link.
-        published = dates.parse_date(listed.date_text)
+    # The last resort the crawler offers: the date the list page printed next to the link (older raw
+    # messages carry it as a hint).
+    list_date = (listed.date_text if listed else None) or raw.hints.get("list_date_raw")
+    if published is None and list_date:
+        published = dates.parse_date(list_date)
         published_source = "list" if published else "none"
     if published is None and raw.last_modified:
         published = dates.parse_date(raw.last_modified)
@@ -147,9 +149,10 @@ def prepare(raw: RawDocument) -> CleanedDocument:
         published_at=published,
         published_at_source=published_source,
         written_at=written,
-        issuer=fields.get("发布机构") or metadata.issuer(visible),
-        doc_number=metadata.doc_number(fields.get("文号") or visible),
-        index_number=fields.get("索引号") or metadata.index_number(visible),
+        # The page's own fields first; what the crawler read from the page is the fallback.
+        issuer=fields.get("发布机构") or metadata.issuer(visible) or raw.hints.get("issuer"),
+        doc_number=metadata.doc_number(fields.get("文号") or visible) or raw.hints.get("doc_no"),
+        index_number=fields.get("索引号") or metadata.index_number(visible) or raw.hints.get("index_no"),
         bylines=bylines,
         content_type=_CONTENT_TYPES.get(kind, raw.content_type),
         encoding=encoding,

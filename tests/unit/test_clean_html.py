@@ -133,3 +133,11 @@ def test_bylines_become_fields_and_leave_the_text():
 
 def test_us_form_dates():
     assert parse_date("9/17/2004 5:54:13 PM") == datetime(2004, 9, 17, 17, 54, 13, tzinfo=CST)
+
+
+def test_crawler_hints_are_fallbacks_not_lost():
+    html = page()
+    hints = {"list_date_raw": "2024-02-09", "doc_no": "某开管发〔2024〕7号", "index_no": "ABC-2024-1"}
+    doc = prepare(raw(html, url="http://kfq.example.gov.cn/art/view.html", hints=hints))
+    assert doc.published_at_source == "list" and doc.published_at.day == 9
+    assert doc.doc_number == "某开管发〔2024〕7号" and doc.index_number == "ABC-2024-1"
