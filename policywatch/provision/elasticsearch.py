@@ -115,8 +115,9 @@ def ensure_index(es: Any, alias: str, name: str | None, settings: Settings) -> s
     settings and mappings unless it exists. The mapping lives in one place, templates/<alias>.json."""
     s = settings
     if name is None or name == alias:
-        ensure_template(es, alias, s)
-        return ensure_alias(es, alias, s)
+        # A changed template (new fields) is added to the live index's mapping, as `init` does.
+        changed = ensure_template(es, alias, s)
+        return ensure_alias(es, alias, s, template_changed=changed)
     if not es.indices.exists(index=name):
         es.options(ignore_status=400).indices.create(index=name, **index_body(alias, s))  # 400: a race
     return name
