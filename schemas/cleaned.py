@@ -34,6 +34,8 @@ class CleanedDocument(Contract):
     index_number: str | None = None  # 索引号
     # source 来源, author 作者, reviewer 审核, editor 责任编辑
     bylines: dict[str, str] = Field(default_factory=dict)
+    # The 信息公开 table as printed (索引号, 文号, 发布机构, 主题分类, 成文日期, 发布日期, 有效性, ...)
+    gov_fields: dict[str, str] = Field(default_factory=dict)
     content_type: str | None = None  # of the source the text came from (text/html, application/pdf, ...)
     encoding: str | None = None  # detected encoding of an HTML or text source
     content_sha256: str

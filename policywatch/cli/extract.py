@@ -15,7 +15,7 @@ from policywatch.core.errors import PolicywatchError
 
 # The cleaned record's keys printed by --json, ahead of the extraction's (README.md, "Extraction JSON").
 RECORD_KEYS = ("url", "title", "published_at", "published_at_source", "written_at", "doc_number",
-               "index_number", "issuer", "bylines", "encoding", "content_type", "text")
+               "index_number", "issuer", "bylines", "gov_fields", "encoding", "content_type", "text")
 
 
 def extraction_json(source: str | Path, extraction: Any, doc: Any = None) -> dict[str, Any]:

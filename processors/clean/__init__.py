@@ -154,6 +154,7 @@ def prepare(raw: RawDocument) -> CleanedDocument:
         doc_number=metadata.doc_number(fields.get("文号") or visible) or raw.hints.get("doc_no"),
         index_number=fields.get("索引号") or metadata.index_number(visible) or raw.hints.get("index_no"),
         bylines=bylines,
+        gov_fields=fields,
         content_type=_CONTENT_TYPES.get(kind, raw.content_type),
         encoding=encoding,
         content_sha256=content_sha256(text),

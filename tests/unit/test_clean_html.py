@@ -65,6 +65,7 @@ def test_metadata_table_becomes_fields_and_leaves_the_text():
     # 发布日期 is the publication date; 成文日期 is kept apart as the date of writing.
     assert doc.published_at == datetime(2024, 1, 5, tzinfo=CST)
     assert doc.written_at == datetime(2024, 1, 4, tzinfo=CST)
+    assert doc.gov_fields["主题分类"] == "综合政务" and doc.gov_fields["发布日期"] == "2024年01月05日"
     assert "索" not in doc.text and "11370126MB2853917P" not in doc.text
     assert doc.text.startswith("为进一步优化营商环境")
 
