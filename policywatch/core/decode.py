@@ -135,13 +135,26 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
+_CJK_CANDIDATES = ["gb18030", "big5", "shift_jis", "euc_kr"]
+
+
+def _cjk_guess(data: bytes) -> tuple[str, str] | None:
+    guess = charset_normalizer.from_bytes(data[:200_000], cp_isolation=_CJK_CANDIDATES).best()
+    if guess is None or not guess.encoding:
+        return None
+    encoding = _canonical(guess.encoding) or guess.encoding
+    text = _strict(data, encoding)
+    return (text, encoding) if text is not None else None
+
+
 def decode_bytes(data: bytes, *, content_type: str | None = None) -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding)``.
 
     Order: a BOM; then UTF-8 if the bytes are valid UTF-8 (wrong GB labels on UTF-8 pages are common
     and valid UTF-8 is almost never an accident); then the declared charset (HTTP header, then
-    ``<meta>``) if it decodes strictly; then GB18030 if it decodes strictly; then charset-normalizer's
-    best guess; finally GB18030 with replacement characters.
+    ``<meta>``) if it decodes strictly; for undeclared bytes, charset-normalizer among GB18030, Big5,
+    Shift-JIS and EUC-KR; then GB18030 if it decodes strictly; then charset-normalizer's best guess;
+    finally GB18030 with replacement characters.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -149,12 +162,19 @@ def decode_bytes(data: bytes, *, content_type: str | None = None) -> tuple[str, 
     text = _strict(data, "utf-8")
     if text is not None:
         return text, "utf-8"
-    for declared in (charset_from_content_type(content_type), charset_from_meta(data)):
+    labels = (charset_from_content_type(content_type), charset_from_meta(data))
+    for declared in labels:
         # A Western single-byte label decodes anything; on these sites it is a server default, not a fact.
         if declared and declared != "utf-8" and declared not in _WESTERN:
             text = _strict(data, declared)
             if text is not None:
                 return text, declared
+    if not any(labels):
+        # Undeclared bytes: GB18030 decodes most Big5 (and some Shift-JIS) bytes without an error, into
+        # nonsense, so ask charset-normalizer first, among the East Asian encodings these sites use.
+        found = _cjk_guess(data)
+        if found is not None:
+            return found
     text = _strict(data, "gb18030")
     if text is not None:
         return text, "gb18030"

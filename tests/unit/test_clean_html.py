@@ -142,3 +142,15 @@ def test_crawler_hints_are_fallbacks_not_lost():
     doc = prepare(raw(html, url="http://kfq.example.gov.cn/art/view.html", hints=hints))
     assert doc.published_at_source == "list" and doc.published_at.day == 9
     assert doc.doc_number == "某开管发〔2024〕7号" and doc.index_number == "ABC-2024-1"
+
+
+def test_undeclared_big5_and_gbk_pages_decode():
+    from policywatch.core.decode import decode_bytes
+
+    trad = "臺北市政府今日公布施政計畫，將持續推動都市更新、社會住宅興建與交通建設，並加強防災整備工作。" * 3
+    simp = "开发区坚持以高质量发展为主线，全力推动经济社会发展，规模以上工业总产值同比增长百分之十五。" * 3
+    for text, codec in ((trad, "big5"), (simp, "gbk"), (trad, "gbk")):
+        page = f"<html><body><p>{text}</p></body></html>".encode(codec)
+        decoded, encoding = decode_bytes(page)
+        assert text in decoded, codec
+        assert encoding == ("big5" if codec == "big5" else "gb18030")
