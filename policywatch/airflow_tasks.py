@@ -157,25 +157,28 @@ def process_until_idle() -> dict[str, Any]:
 
 
 def reindex_plan(*, alias: str = DOCS_INDEX, topic: str | None = None) -> dict[str, Any]:
-    from processors.index.reindex import run_plan
+    from policywatch.bootstrap import reindex_plan as run_plan
 
     return run_plan(get_settings(), alias=alias, topic=topic).as_dict()
 
 
 def reindex_build(plan: dict[str, Any], *, allow_shrink: bool = False) -> dict[str, Any]:
-    from processors.index.reindex import ReindexPlan, run_build
+    from policywatch.bootstrap import reindex_build as run_build
+    from processors.index.reindex import ReindexPlan
 
     return run_build(get_settings(), ReindexPlan.from_dict(plan), allow_shrink=allow_shrink).as_dict()
 
 
 def reindex_swap(plan: dict[str, Any]) -> list[str]:
-    from processors.index.reindex import ReindexPlan, run_swap
+    from policywatch.bootstrap import reindex_swap as run_swap
+    from processors.index.reindex import ReindexPlan
 
     return run_swap(get_settings(), ReindexPlan.from_dict(plan))
 
 
 def reindex_catch_up(plan: dict[str, Any], build: dict[str, Any]) -> int:
-    from processors.index.reindex import ReindexPlan, run_catch_up
+    from policywatch.bootstrap import reindex_catch_up as run_catch_up
+    from processors.index.reindex import ReindexPlan
 
     return run_catch_up(get_settings(), ReindexPlan.from_dict(plan), build["positions"])
 

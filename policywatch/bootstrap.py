@@ -18,7 +18,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,13 @@ from processors.alert.stage import AlertRunnerStage, KafkaAlertPublisher
 from processors.clean.dedup import FINGERPRINT_INDEX, EsFingerprintStore
 from processors.clean.stage import CleanStage
 from processors.extract.stage import ExtractStage
+from processors.index import reindex
 from processors.index.sink import IndexSink
 from processors.replay import ReplayReport
 from processors.replay import replay as replay_files
 from processors.runner import Runner, RunnerConfig, RunStats, Stage
 from schemas import ALERTS_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, RAW_TOPIC
+from schemas.indices import DOCS_INDEX
 
 Topics = dict[str, str]  # raw / cleaned / extracted -> topic name (tests and benchmarks use their own)
 
@@ -223,6 +226,56 @@ def _crawl_status_store(spec: str, settings: Settings):
     if kind == "memory":
         return MemoryStatusStore()
     raise PolicywatchError(f"unknown status store {spec!r}: use es, es:INDEX, file:PATH or memory")
+
+
+# -- reindex ---------------------------------------------------------------------------------------
+@contextmanager
+def _reindex_clients(settings: Settings, *, consumer: bool = True) -> Iterator[tuple[Any, Any]]:
+    """Elasticsearch and (optionally) an unsubscribed consumer for one reindex step, closed after."""
+    from policywatch.core.kafka import make_consumer
+
+    es = make_es(settings)
+    kafka = make_consumer(settings, group_id=None) if consumer else None
+    try:
+        yield es, kafka
+    finally:
+        if kafka is not None:
+            kafka.close()
+        es.close()
+
+
+def reindex_plan(settings: Settings, *, alias: str = DOCS_INDEX,
+                 topic: str | None = None) -> reindex.ReindexPlan:
+    with _reindex_clients(settings) as (es, consumer):
+        return reindex.plan(es, consumer, alias=alias, topic=topic or EXTRACTED_TOPIC, settings=settings)
+
+
+def reindex_build(settings: Settings, the_plan: reindex.ReindexPlan,
+                  converter: reindex.Converter | None = None, **kw: Any) -> reindex.BuildResult:
+    with _reindex_clients(settings) as (es, consumer):
+        return reindex.build(es, consumer, the_plan, converter or reindex.default_converter(), **kw)
+
+
+def reindex_swap(settings: Settings, the_plan: reindex.ReindexPlan) -> list[str]:
+    with _reindex_clients(settings, consumer=False) as (es, _):
+        return reindex.swap(es, the_plan)
+
+
+def reindex_catch_up(settings: Settings, the_plan: reindex.ReindexPlan, positions: dict[str, int],
+                     converter: reindex.Converter | None = None) -> int:
+    with _reindex_clients(settings) as (es, consumer):
+        return reindex.catch_up(es, consumer, the_plan, converter or reindex.default_converter(), positions)
+
+
+def rebuild(settings: Settings, *, alias: str = DOCS_INDEX, topic: str | None = None,
+            converter: reindex.Converter | None = None, allow_shrink: bool = False) -> dict[str, Any]:
+    """All four steps (what `policywatch reindex` runs); the Airflow DAG runs them as separate tasks."""
+    converter = converter or reindex.default_converter()
+    the_plan = reindex_plan(settings, alias=alias, topic=topic)
+    result = reindex_build(settings, the_plan, converter, allow_shrink=allow_shrink)
+    left = reindex_swap(settings, the_plan)
+    late = reindex_catch_up(settings, the_plan, result.positions, converter)
+    return {"plan": the_plan.as_dict(), "build": result.as_dict(), "left": left, "caught_up": late}
 
 
 # -- search ----------------------------------------------------------------------------------------

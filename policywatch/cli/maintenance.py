@@ -26,7 +26,7 @@ def reindex_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Rebuild an index from Kafka into `<alias>-v<n+1>`; switch the alias only when the counts match."""
-    from processors.index.reindex import rebuild
+    from policywatch.bootstrap import rebuild
 
     result = rebuild(get_settings(), alias=alias, topic=topic, allow_shrink=allow_shrink)
     if as_json:
