@@ -171,6 +171,14 @@ def group_lines(groups: Sequence[Group], index: str) -> list[dict[str, Any]]:
     return lines
 
 
+def _error_reason(resp: dict[str, Any]) -> str | None:
+    """Why one `_msearch` response failed (its `error`), or None when it did not."""
+    if "error" not in resp:
+        return None
+    err = resp["error"]
+    return str(err.get("reason") if isinstance(err, dict) else err)
+
+
 def parse_group_msearch(
     groups: Sequence[Group], responses: Sequence[dict[str, Any]]
 ) -> tuple[list[Match], list[tuple[Watch, str]]]:
@@ -178,9 +186,8 @@ def parse_group_msearch(
     matches: list[Match] = []
     errors: list[tuple[Watch, str]] = []
     for group, resp in zip(groups, responses, strict=True):
-        if "error" in resp:
-            err = resp["error"]
-            reason = str(err.get("reason") if isinstance(err, dict) else err)
+        reason = _error_reason(resp)
+        if reason is not None:
             errors.extend((w, reason) for w in group.watches)
             continue
         by_name = {w.name: w for w in group.watches}
@@ -201,10 +208,9 @@ def parse_msearch(
     matches: list[Match] = []
     errors: list[tuple[Watch, str]] = []
     for cand, resp in zip(cands, responses, strict=True):
-        if "error" in resp:
-            err = resp["error"]
-            reason = err.get("reason") if isinstance(err, dict) else str(err)
-            errors.append((cand.watch, str(reason)))
+        reason = _error_reason(resp)
+        if reason is not None:
+            errors.append((cand.watch, reason))
             continue
         for hit in resp.get("hits", {}).get("hits", []):
             hl = [clean_fragment(f) for f in (hit.get("highlight") or {}).get("text", [])]
