@@ -31,6 +31,14 @@ Metric = Literal[
     "signed_projects_count",
     "above_scale_enterprises_count",
     "high_tech_enterprises_count",
+    "new_enterprises_count",
+    "institutions_count",
+    "fiscal_expenditure",
+    "primary_industry_added_value",
+    "secondary_industry_added_value",
+    "tertiary_industry_added_value",
+    "electricity_consumption",
+    "profit",
     "other",
 ]
 DocType = Literal["工作总结", "工作计划", "情况汇报", "实施方案", "计划执行情况", "政策文件", "新闻", "other"]
@@ -55,6 +63,7 @@ class Indicator(Contract):
     completion_pct: float | None = None  # 完成全年任务的150% -> 150
     approx: bool = False  # 约, 超过, 突破, 以上, 余, 近
     redacted: bool = False  # value masked as *** or XX in the source
+    zone: str | None = None  # the sub-zone the figure belongs to, in a text about several zones
     span: tuple[int, int]  # character offsets [start, end) in CleanedDocument.text
 
 

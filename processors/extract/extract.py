@@ -10,7 +10,7 @@ from policywatch.core.errors import ProcessingError
 from processors.extract.entities import find_entities
 from processors.extract.facts import doc_type, find_zones, main_zone, report_period, report_year
 from processors.extract.gazetteer import find_places, resolve_region
-from processors.extract.indicators import Context, extract_indicators, to_indicators
+from processors.extract.indicators import Context, extract_indicators, head_frame, to_indicators
 from processors.extract.normalize import Normalized, normalize
 from processors.extract.outline import find_headings, sections
 from schemas.cleaned import CleanedDocument
@@ -51,7 +51,12 @@ def _extract(text: str, title: str | None) -> Extraction:
     year = report_year(title_n, head, level1)
 
     subjects = tuple(z for z in zones) + tuple({m.name for m in mentions if m.generic})
-    ctx = Context(doc_year=year, subjects=subjects, sections=sections(headings, len(work), level=1))
+    ctx = Context(
+        doc_year=year,
+        subjects=subjects,
+        sections=sections(headings, len(work), level=1),
+        head_frame=head_frame(title_n, first_line),
+    )
     drafts = extract_indicators(work, ctx)
     indicators = [
         _written_label(norm, i, d) for i, d in zip(to_indicators(drafts, norm.span), drafts, strict=True)

@@ -13,7 +13,8 @@ from processors.extract.vocab import FUNCTION_TAGS, zone_suffixes
 _PREFIX_STOP = re.compile(
     r".*(?:[在的和与及将对向把以为是等到由了从于至]|依托|推进|打造|建设|加快|成为|获批|获评|全市|全省|全国|全县|"
     r"国家级|省级|市级|县级|各类|入驻|落户|园中园|我们|签约|引进|启动|承接|设立|作为|其中|包括|推动|支持|"
-    r"以下简称|简称|尽快|配齐|赋予|考入|跟踪|研判|助力|落地|规划|利用|通过|对标|举办|有关|\d{4}年(?:度)?|今年|现将)"
+    r"以下简称|简称|尽快|配齐|赋予|考入|跟踪|研判|助力|落地|规划|利用|通过|对标|举办|有关|\d{4}年(?:度)?|今年|现将|"
+    r"负责|管理|批准|所属|争创|创建|申报|重点|全部|各|本省|本市|县域内|区内|统计|\d+个|两个|三个|五类)"
 )
 _DROP = FUNCTION_TAGS
 _DOC_TYPES = (
@@ -26,10 +27,16 @@ _DOC_TYPES = (
         "政策文件",
         re.compile(r"〔\d{4}〕\d+号|\[\d{4}\]\d+号|管理办法|若干政策|若干措施|的通知|暂行办法|实施细则"),
     ),
-    ("新闻", re.compile(r"记者|新华社|日电|本报讯|通讯员")),
+    (
+        "新闻",
+        re.compile(
+            r"记者|新华社|日电|本报讯|通讯员|报道|报导|中新网|中新社|中央社|获悉|网讯|[报网]\d{1,2}月\d{1,2}日|"
+            r"责任编辑|【[^】]{0,12}讯】|讯\s|\d{1,2}月\d{1,2}日(?:上午|下午)?,|日前,|近日,"
+        ),
+    ),
 )
 _YEAR = re.compile(r"(?<![\d\-—~至])((?:19|20)\d{2})(?:年|全年)")
-REPORTING_TYPES = {"工作总结", "情况汇报", "计划执行情况", "新闻"}
+REPORTING_TYPES = {"工作总结", "情况汇报", "计划执行情况", "新闻", "other"}
 
 
 @dataclass(frozen=True)
@@ -94,14 +101,32 @@ def main_zone(text: str, mentions: list[ZoneMention], head: str) -> tuple[str | 
     named = Counter(z.name for z in mentions if not z.generic)
     zone_named = {z.name for z in mentions if not z.generic and z.kind == "zone"}
     counts = {name: text.count(name) for name in named}
+    park_named = {z.name for z in mentions if not z.generic and z.kind == "park"}
     best = None
-    candidates = [n for n in zone_named if n in head or counts[n] >= 2]
-    if candidates:
-        best = max(candidates, key=lambda n: (n in head, counts[n], len(n)))
-    else:
-        generic = Counter(z.suffix for z in mentions if z.generic and z.kind == "zone")
-        if generic:
-            best = max(generic, key=lambda s: (text.count(s), len(s)))
+    for pool in (zone_named, park_named):
+        # a zone the head names, or named more than once, is what the text reports on
+        candidates = [n for n in pool if n in head or counts[n] >= 2]
+        if candidates:
+            best = max(candidates, key=lambda n: (n in head, counts[n], len(n)))
+            break
+    generic_zone = Counter(z.suffix for z in mentions if z.generic and z.kind == "zone")
+    if best is None and generic_zone and max(generic_zone.values()) >= 2:
+        best = max(generic_zone, key=lambda s: (text.count(s), len(s)))  # 开发区 … 开发区: the report's own
+    if best is None:
+        # else the first zone (then park) the text names: an excerpt names its subject once
+        for kind in ("zone", "park"):
+            first = next((z for z in mentions if not z.generic and z.kind == kind), None)
+            if first is not None:
+                best = first.name
+                break
+    if best is None:
+        for kind in ("zone", "park"):
+            generic = Counter(
+                z.suffix for z in mentions if z.generic and z.kind == kind and z.suffix != "园区"
+            )
+            if generic:
+                best = max(generic, key=lambda s: (text.count(s), len(s)))
+                break
     from processors.extract.gazetteer import find_places
 
     def credible(name: str) -> bool:
@@ -127,11 +152,30 @@ def doc_type(title: str | None, head: str, headings: list[str]) -> str:
     return "other"
 
 
+_STATED_YEAR = re.compile(
+    r"(?<![\d\-—~至])(?<!超过)(?<!较)(?<!比)(?<!于)((?:19|20)\d{2})\s?(?:年(?!\d{1,2}月\d{1,2}日)|全年)"
+)
+_ROC_YEAR = re.compile(r"(?<![\d.])((?:8|9)\d|1[01]\d)年(?:度)?(?!\d)")
+_DATE_LINE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?!\d)|年\d{1,2}月\d{1,2}日)"
+    r"|(?<!\d)\d{1,2}\.\d{1,2}\.((?:19|20)\d{2})(?!\d)"
+)
+_TAIWAN = re.compile(r"臺|台湾|台灣|新台币|國科會|国科会|中央社|竹科|中科|南科|加工出口区")
+
+
 def report_year(title: str | None, head: str, headings: list[str]) -> int | None:
+    """The year the report is about: stated in the title or head (a Taiwanese 103年 = 2014), else the
+    year of a date line (发布时间 2015-08-06, 2015年08月06日, 26.10.2017)."""
     for source in (title or "", head):
-        m = _YEAR.search(source)
+        m = _STATED_YEAR.search(source)
         if m:
             return int(m.group(1))
+        if _TAIWAN.search(source) and (roc := _ROC_YEAR.search(source)):
+            return int(roc.group(1)) + 1911
+    for source in (title or "", head):
+        m = _DATE_LINE.search(source)
+        if m:
+            return int(m.group(1) or m.group(2))
     years = Counter(int(m.group(1)) for h in headings for m in _YEAR.finditer(h))
     if years:
         return years.most_common(1)[0][0]

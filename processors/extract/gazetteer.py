@@ -25,6 +25,8 @@ _PROVINCE_FULL = {
     "香港": "香港特别行政区",
     "澳门": "澳门特别行政区",
 }
+_ETHNIC = "土家|苗|藏|白|彝|壮|傣|哈尼|回|蒙古|朝鲜|侗|布依|羌|景颇|傈僳|哈萨克|柯尔克孜|土|黎|瑶|满|维吾尔"
+_PREFECTURE_STEM = re.compile(rf"^(.+?)(?:(?:{_ETHNIC})族)+自治州$")
 _COUNTY_SUFFIX = re.compile(r"(自治县|自治旗|县|区|市|旗|林区|特区)$")
 _AMBIGUOUS_STEMS = {
     "市中",
@@ -86,12 +88,15 @@ def gazetteer() -> Gazetteer:
         add(p.zh, place)
         add(full, place)
     for c in div._cities:  # noqa: SLF001
-        full = c.zh if c.zh.endswith(("市", "州", "盟", "地区")) else c.zh + "市"
+        # autonomous prefectures, leagues and prefectures keep their names; 福州, 兰州 are cities (福州市)
+        full = c.zh if c.zh.endswith(("市", "自治州", "盟", "地区")) else c.zh + "市"
         place = Place("city", c.id, full)
         by_code[c.id] = place
         add(full, place)
         if c.zh != full and not _common_word(c.zh, 10**9):
             add(c.zh, place)
+        if stem := _PREFECTURE_STEM.match(full):
+            add(stem.group(1) + "州", place)  # 湘西土家族苗族自治州 is written 湘西州
     for c in div._counties:  # noqa: SLF001
         place = Place("county", c.id, c.zh)
         by_code[c.id] = place

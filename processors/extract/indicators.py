@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from policywatch.core.textseg import pos_cut as cut
 from processors.extract import patterns as P
-from processors.extract.numbers import parse_number, quantity
+from processors.extract.numbers import Quantity, parse_number, quantity
 from processors.extract.vocab import classify_metric, count_noun_pattern, econ_pattern, veto_pattern
 from schemas.extracted import Indicator
 
 _OPEN = "(《“‘[〔【（"
 _CLOSE = ")》”’]〕】）"
 _SEG_DELIMS = set(",;、:，；：")
+_THOUSANDS = re.compile(r",\d{3}(?!\d)")
 
 _LEAD_JUNK = re.compile(
     r"^(?:[\s\"'“”‘’]|其中|包括|另外|此外|同时|"
     r"(?:19|20)\d{2}(?:年(?:度)?)?|\d{1,2}\s*(?:-|至|~)\s*\d{1,2}\s*月份?|截[至止](?:目前|\d{1,2}月(?:底|末))|"
-    r"今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
+    r"按(?:可比|不变)价(?:格)?计算|(?:按)?可比价|今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
     r"开发区|经开区|高新区|起步区|(?:\(直管区\))|区内|区域内|辖区内|预计|力争|确保|计划|争取|预期|将|要|年内|当年|"
     r"累计|共计|合计|总计|共有|共|"
     r"完成|实现|达到|达(?!成)|推动|推进|加快|促进|的)+"
@@ -38,6 +40,8 @@ _ACQ = re.compile(
     r"^(?:新增|净增|新培育|培育|引进|新引进|新签约|签约|新开工|开工|投产|入驻|落户|现有|拥有|共有|有|新建|储备|"
     r"谋划储备|在谈|在建|注册|累计注册|新注册|集聚|聚集|招引|新招引)$"
 )
+_BARE_MEASURE = re.compile(r"增加值|总产值|产值|营业收入|税收|利润")
+_SUBJECT = re.compile(r"第[一二三]产业|[\u4e00-\u9fff]{2,6}业")
 _RATIO = re.compile(r"率|占比|比重|比例")
 _ADVERBIAL = {"投资", "投入", "资金", "出资"}
 _STATE = re.compile(r"在谈|在建|现有|已有|已投产|存量")
@@ -82,6 +86,7 @@ class Context:
     doc_year: int | None = None
     subjects: tuple[str, ...] = ()  # zone names to strip from the start of labels
     sections: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, title) level-1
+    head_frame: tuple[str | None, int | None] = (None, None)  # period and year stated by the title
 
 
 def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -95,6 +100,8 @@ def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
         elif depth == 0 and ch in _SEG_DELIMS:
+            if ch == "," and i > 0 and text[i - 1].isdigit() and _THOUSANDS.match(text, i):
+                continue  # 5,335.64亿元: a thousands separator, not a comma
             segs.append((seg_start, i))
             seg_start = i + 1
     segs.append((seg_start, end))
@@ -137,8 +144,12 @@ def _clean_label(raw: str, subjects: tuple[str, ...]) -> tuple[str, int]:
         if m.end() < len(body):
             last = m
     if last is not None:
+        subject = body[: last.start()]
         offset += last.end()
         body = body[last.end() :]
+        if _BARE_MEASURE.fullmatch(body) and _SUBJECT.fullmatch(subject):
+            offset -= len(subject) + (last.end() - last.start())
+            body = subject + body  # the measure of a named sector (第一产业增加值)
         m2 = _LEAD_JUNK.match(body)
         if m2 and m2.end() < len(body):
             offset += m2.end()
@@ -152,6 +163,37 @@ def _clean_label(raw: str, subjects: tuple[str, ...]) -> tuple[str, int]:
         label = re.sub(r"^(?:其中|包括)", "", label)
         return label, len(raw) - len(raw.lstrip()) if label else 0
     return label, offset
+
+
+_SHARE = re.compile(r"^占|(?:比重|占比|比例)(?:依次|分别)?(?:为|达到|达|是)?$")
+_RATE_WORDS = re.compile(r"(?:产销|开工|投产|入园|到位|竣工|转化|贡献|占有|出租|完成)率|集聚度|集中度")
+
+
+def _is_ratio(label: str, local: list) -> bool:
+    """占全市的34.3%, 比重为53.6%, 产销率97.51%: a share or rate of an economic quantity. A share that names
+    no quantity (占全国) is the share of the indicator just before it."""
+    if veto_pattern().search(label) or re.search(r"增速|增幅|增长|百分点", label):
+        return False
+    if _RATE_WORDS.search(label):
+        return True
+    if _SHARE.search(label) or _RATIO.search(label):
+        return _is_economic(label) or bool(local)
+    return False
+
+
+# a named industry: its growth is an indicator (医药制造业同比增长20.9%, 电力供应业同比增长6.5%)
+_INDUSTRY = re.compile(
+    r"(?!.*(?:行业|专业|企业|就业|物业))[\u4e00-\u9fff、]{1,16}(?:制造业|制品业|供应业|加工业|服务业|"
+    r"[^行专企就物]业)"
+)
+
+
+@lru_cache(maxsize=8192)
+def _is_place(label: str) -> bool:
+    from processors.extract.gazetteer import find_places
+
+    places = find_places(label)
+    return bool(places) and places[0][0] == 0 and places[0][1] == len(label)
 
 
 def _is_economic(label: str) -> bool:
@@ -177,7 +219,7 @@ def _growth_of(m: re.Match[str]) -> tuple[float | None, str, bool]:
     if num is not None:
         if unit == "倍":
             num = num * 100
-        if verb in ("下降", "减少", "降低", "回落", "衰退", "下滑", "降幅"):
+        if verb in ("下降", "减少", "降低", "回落", "衰退", "下滑", "降幅", "年减"):
             num = -num
         if m.group("sign"):
             num = -num
@@ -203,6 +245,8 @@ class _Mention:
         self.end = m.end()
 
 
+_RANK = re.compile(r"第\d+[位名]|\d+个百分点")
+_LABEL_ACRONYM = re.compile(r"(?:GDP|gdp|R&D)$")
 _HAS_NUMBER = re.compile(r"[\d*×Xx]|[零〇一二两三四五六七八九十百千]余?[万亿千]")
 _RXS = (
     ("growth", P.GROWTH),
@@ -225,8 +269,9 @@ def _mentions(text: str, a: int, b: int) -> list[_Mention]:
         if mention.start < taken_end:
             continue
         s = mention.m.start("num")
-        if s > 0 and (text[s - 1].isascii() and (text[s - 1].isalnum() or text[s - 1] == ".")):
-            continue  # part of a code such as 2V95 or 220KV
+        in_code = s > 0 and text[s - 1].isascii() and (text[s - 1].isalnum() or text[s - 1] == ".")
+        if in_code and not _LABEL_ACRONYM.search(text, max(0, s - 8), s):
+            continue  # part of a code such as 2V95 or 220KV (but GDP762亿元 is a label and a value)
         if mention.kind == "value" and mention.m.group("num")[0] in "Xx×*" and s > 0 and text[s - 1] in "第":
             continue
         out.append(mention)
@@ -242,6 +287,7 @@ def _post_noun_label(text: str, end: int, seg_end: int) -> tuple[str, str] | Non
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+_HEAD_REACH = 400  # a topic period in the first paragraphs frames the whole text
 _SENTENCE = re.compile(r"[^。!?！？\n]+")
 
 
@@ -249,13 +295,22 @@ def extract_indicators(text: str, ctx: Context) -> list[_Draft]:
     drafts: list[_Draft] = []
     subjects = tuple(sorted({s for s in ctx.subjects if s}, key=len, reverse=True))
     sent_id = 0
+    doc_frame: tuple[str | None, int | None] = ctx.head_frame
+    preamble_frame: tuple[str | None, int | None] = (None, None)
     for para in _PARAGRAPH.finditer(text):
-        frame: tuple[str | None, int | None] = (None, None)
+        # without sections the text is one passage: a period set at its head frames what follows; with
+        # sections, only a period set in topic position before the first heading does
+        preamble = ctx.sections and para.start() < ctx.sections[0][0]
+        frame = doc_frame if not ctx.sections else (preamble_frame if not preamble else (None, None))
         for sent in _SENTENCE.finditer(text, para.start(), para.end()):
             s0, s1 = sent.span()
             _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts)
             frame = _next_frame(text, s0, s1, frame)
             sent_id += 1
+        if not ctx.sections and frame != doc_frame and para.start() < _HEAD_REACH:
+            doc_frame = frame
+        if preamble and frame != (None, None):
+            preamble_frame = frame
     return _dedupe(drafts)
 
 
@@ -285,8 +340,26 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             raw = text[cursor : mention.start]
             label, off = _clean_label(raw, subjects)
             label_start = cursor + off
+            sub_zone = None
+            main = ctx.subjects[:1]
+            bare = _clean_label(raw, ())[0] if label != raw else label
+            zone_name, rest = _zone_prefix(bare, main)
+            if not zone_name and bare and bare not in main and _AREA.fullmatch(bare):
+                zone_name, rest = bare, ""  # 南区完成251.18亿元, 高新区完成266.36亿元: one area's figure
+            if zone_name:
+                base = rest or _base_label(local, drafts, sent_id)
+                if base:
+                    label, sub_zone = base, zone_name  # 其中:东川工业园区增长15.43%: a sub-zone's figure
+            n_before = len(local)
             prev = local[-1] if local else None
-            adjacent = prev is not None and prev.segment >= seg_idx - 1
+            adjacent = prev is not None and (
+                prev.segment >= seg_idx - 1
+                or (
+                    mention.kind == "growth"
+                    and mention.start - prev.end < 40
+                    and not re.search(r"\d", _RANK.sub("", text[prev.end : mention.start]))
+                )
+            )
             m = mention.m
             if mention.kind == "growth":
                 g, basis, red = _growth_of(m)
@@ -297,13 +370,73 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                         targets = [d for d in local if not d.has_growth]
                     elif prev is not None and not prev.has_growth and adjacent and prev.kind != "growth":
                         targets = [prev]
+                    elif (
+                        prev is not None
+                        and prev.has_growth
+                        and adjacent
+                        and basis in ("two_year_average", "annual_average")
+                        and prev.growth_basis != basis
+                    ):
+                        # 比上年增长6.2%,两年平均增长4.4%: a second growth on another basis
+                        local.append(
+                            _Draft(
+                                kind="growth",
+                                label=prev.label,
+                                start=mention.start,
+                                end=mention.end,
+                                sentence=sent_id,
+                                segment=seg_idx,
+                                growth_pct=g,
+                                growth_basis=basis,
+                                redacted=red,
+                                has_growth=True,
+                            )
+                        )
                     for d in targets:
                         d.growth_pct, d.growth_basis, d.has_growth = g, basis, True
                         d.redacted = d.redacted or red
                         d.approx = d.approx or (approx and d.value is None)
                         d.end = max(d.end, mention.end)
                         d.segment = seg_idx
-                elif _is_economic(label):
+                elif (
+                    not _is_economic(label)
+                    and _is_place(label)
+                    and (base := _base_label(local, drafts, sent_id))
+                ):
+                    label = base  # 其中郑州市增长74.0%: a place's figure of the measure before it
+                    local.append(
+                        _Draft(
+                            kind="growth",
+                            label=label,
+                            start=label_start,
+                            end=mention.end,
+                            sentence=sent_id,
+                            segment=seg_idx,
+                            growth_pct=g,
+                            growth_basis=basis,
+                            redacted=red,
+                            approx=approx,
+                            has_growth=True,
+                        )
+                    )
+                elif (
+                    not _is_economic(label)
+                    and not veto_pattern().search(label)
+                    and prev is not None
+                    and adjacent
+                    and not prev.has_growth
+                    and prev.kind in ("money", "count")
+                    and not _INDUSTRY.fullmatch(label)
+                ):
+                    # 出口达1兆3,672亿元,较102年成长2.04%: the words between are no label of their own
+                    prev.growth_pct, prev.growth_basis, prev.has_growth = g, basis, True
+                    prev.end = max(prev.end, mention.end)
+                    prev.segment = seg_idx
+                elif _is_economic(label) or (
+                    _INDUSTRY.fullmatch(label)
+                    and not veto_pattern().search(label)
+                    and basis != "percentage_points"
+                ):
                     d = _Draft(
                         kind="growth",
                         label=label,
@@ -363,7 +496,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                 )
                 if not consumed:
                     continue  # a size class (超10亿元项目) stays part of the next label
-            elif mention.kind == "percent" and label and _RATIO.search(label) and _is_economic(label):
+            elif mention.kind == "percent" and label and _is_ratio(label, local):
                 v = parse_number(m.group("num"))
                 local.append(
                     _Draft(
@@ -380,9 +513,206 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                     )
                 )
             cursor = mention.end
+            if sub_zone and len(local) > n_before:
+                local[-1].extra["zone"] = sub_zone
+    _lists(text, s0, all_mentions, mask, local, sent_id)
     for d in local:
         _resolve_context(text, d, s0, frame, ctx)
     drafts.extend(local)
+
+
+_LIST_SEP = re.compile(r"[\s、和及与]*")
+_LIST_CUE = re.compile(
+    r"(?:分别|依次)(?:为|是|达到|达|比上年同期|比上年|比去年同期|较上年同期|同比|增长|下降|完成)*$"
+)
+_NAME_SPLIT = re.compile(r"、|和|及|与")
+_NAME_JUNK = re.compile(
+    r"^(?:其中|对|我国对|全区|全市|分别|同比|共|上半年|今年|“[^”]{1,8}”即)+"
+    r"|(?:[一二三四五六七八九十\d]+项)?(?:主要|各项)?(?:经济)?指标|(?:同比|分别)+$"
+)
+_TAIL = re.compile(r"(进出口|出口|进口|营业收入|营收|产值|增加值|投资|税收)$")
+
+
+def _list_class(mention: _Mention) -> str | None:
+    if mention.kind == "value":
+        return "value"
+    if mention.kind in ("growth", "percent"):
+        return "pct"
+    return None
+
+
+def _runs(text: str, mentions: list[_Mention], mask, s0: int) -> list[list[_Mention]]:
+    """Numbers listed one after another (3.38万亿元、3.23万亿元和2.82万亿元): runs of two or more."""
+    runs: list[list[_Mention]] = []
+    cur: list[_Mention] = []
+    for m in mentions:
+        if mask[m.start - s0] or _list_class(m) is None:
+            if len(cur) > 1:
+                runs.append(cur)
+            cur = []
+            continue
+        if cur and _list_class(cur[-1]) == _list_class(m):
+            gap = text[
+                cur[-1].end : m.start
+                if m.kind != "percent"
+                else m.m.start("num") - (len(m.m.group("pre") or ""))
+            ]
+            gap = re.sub(r"^[为达到]+|[为达到]+$", "", gap)
+            if _LIST_SEP.fullmatch(gap) and (m.kind != "growth" or not m.m.group("verb")):
+                cur.append(m)
+                continue
+        if len(cur) > 1:
+            runs.append(cur)
+        cur = [m]
+    if len(cur) > 1:
+        runs.append(cur)
+    return runs
+
+
+def _member_value(m: _Mention, negative: bool) -> float | None:
+    if m.kind == "growth":
+        return _growth_of(m.m)[0]
+    v = parse_number(m.m.group("num"))
+    return -v if (v is not None and negative) else v
+
+
+def _names_before(text: str, s0: int, cue_start: int) -> tuple[list[str], int]:
+    """The items a list enumerates before its cue (医药制造业、烟草制品业同比分别增长…)."""
+    stop = max(text.rfind(ch, s0, cue_start) for ch in ",;:，；：。") + 1
+    start = max(stop, s0)
+    body = _NAME_JUNK.sub("", text[start:cue_start].strip())
+    names = [n.strip() for n in _NAME_SPLIT.split(body) if n.strip()]
+    return names, start
+
+
+def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draft], sent_id: int) -> None:
+    """分别/依次 lists: pair each listed number with its own label, or each growth with its indicator."""
+    for run in _runs(text, mentions, mask, s0):
+        first = run[0]
+        before = text[s0 : first.start]
+        if first.kind == "growth":
+            before = text[s0 : first.start] + text[first.start : first.m.start("verb")]
+        cue = _LIST_CUE.search(before)
+        inner = first.kind == "growth" and re.search(r"分别|依次", first.m.group())
+        if not cue and not inner and first.kind != "value":
+            continue
+        k = len(run)
+        made = {d.end for d in local}
+        if _list_class(first) == "pct":
+            is_growth = first.kind == "growth" or bool(re.search(r"增速|增幅|增长|增", before[-12:]))
+            negative = first.kind == "growth" and (_growth_of(first.m)[0] or 0) < 0
+            values = [_member_value(m, negative) for m in run]
+            if is_growth:
+                # undo a first growth attached to the indicator right before the cue
+                for d in local:
+                    if d.end == first.end and d.kind != "growth" and d.start < first.start:
+                        d.growth_pct, d.has_growth, d.growth_basis = None, False, None
+                targets = [
+                    d for d in local if d.start < first.start and not d.has_growth and d.kind != "ratio"
+                ]
+                if len(targets) >= k:
+                    for d, g in zip(targets[-k:], values, strict=True):
+                        d.growth_pct, d.growth_basis, d.has_growth = g, "yoy", True
+                    continue
+            names, nstart = _names_before(text, s0, s0 + (cue.start() if cue else len(before)))
+            tail = ""
+            periods = [_period_of(n, 0, len(n)) for n in names]
+            if len(names) == k and names:
+                t = _TAIL.search(names[-1]) or re.search(r"(GDP增速|增速|比重|GDP)$", names[-1])
+                tail = t.group(1) if t else ""
+            if len(names) != k:
+                continue
+            label_period = None
+            for i, (m, v) in enumerate(zip(run, values, strict=True)):
+                if m.end in made and i == 0 and not is_growth:
+                    continue
+                name = names[i]
+                if all(periods) and tail:
+                    label, label_period = tail, periods[i]
+                else:
+                    label = name if (not tail or name.endswith(tail)) else name + tail
+                if veto_pattern().search(label) or not (_is_economic(label) or label.endswith("业")):
+                    continue
+                # a new draft per member (drop one the first member may have produced under the last name)
+                local[:] = [d for d in local if not (d.end == m.end and d.start >= nstart)]
+                d = _Draft(
+                    kind="growth" if is_growth else "ratio",
+                    label=label,
+                    start=m.start,
+                    end=m.end,
+                    sentence=sent_id,
+                    segment=-1,
+                    growth_pct=v if is_growth else None,
+                    growth_basis="yoy" if is_growth else None,
+                    value=None if is_growth else v,
+                    unit=None if is_growth else "%",
+                    has_growth=is_growth,
+                )
+                if label_period:
+                    d.extra["period"] = label_period
+                local.append(d)
+            continue
+        # a run of values
+        base = next((d for d in local if d.end == first.end and d.kind in ("money", "count")), None)
+        names, nstart = _names_before(text, s0, s0 + (cue.start() if cue else len(before)))
+        tail_m = _TAIL.search(names[-1]) if names and cue else None
+        for i, m in enumerate(run):
+            if m.end in made and not (tail_m and len(names) == k):
+                continue
+            mult = m.m.group("mult") or ""
+            q = quantity(m.m.group("num"), mult + m.m.group("base"))
+            if q.kind == "other":
+                continue
+            if tail_m and len(names) == k:
+                name = names[i]
+                label = name if name.endswith(tail_m.group(1)) else name + tail_m.group(1)
+                local[:] = [d for d in local if d.end != m.end]
+            elif base is not None:
+                label = base.label
+            else:
+                continue
+            unit_out = re.sub(r"^[\d.,\s]+|^[*Xx×]+", "", text[m.m.start("num") : m.end]).replace("余", "")
+            local.append(
+                _Draft(
+                    kind=q.kind,
+                    label=label,
+                    start=m.start,
+                    end=m.end,
+                    sentence=sent_id,
+                    segment=-1,
+                    value=q.value,
+                    unit=re.sub(r"(以上|左右|多)$", "", unit_out),
+                    value_normalized=q.value_normalized,
+                    currency=base.currency if base else q.currency,
+                    redacted=q.redacted,
+                    approx=_approx(m.m),
+                )
+            )
+        local.sort(key=lambda d: d.start)
+
+
+_AREA = re.compile(r"[东西南北中][区园]|[\u4e00-\u9fff]{0,4}(?:高新区|经开区|开发区|保税区|新区|园区)")
+
+
+@lru_cache(maxsize=8192)
+def _zone_prefix(label: str, subjects: tuple[str, ...]) -> tuple[str | None, str]:
+    """(sub-zone, rest of the label) when the label opens with a zone other than the text's own."""
+    if not label:
+        return None, ""
+    from processors.extract.facts import find_zones
+
+    for z in find_zones(label):
+        if z.start == 0 and z.name not in subjects and not z.generic and len(z.name) >= 4:
+            return z.name, label[z.end :]
+    return None, ""
+
+
+def _base_label(local: list[_Draft], drafts: list[_Draft], sent_id: int) -> str | None:
+    """The measure a bare sub-zone figure shares with the indicator before it (this or the last sentence)."""
+    for d in reversed(local or [d for d in drafts if d.sentence >= sent_id - 1]):
+        if d.kind in ("money", "count", "growth") and not d.extra.get("zone"):
+            return d.label
+    return None
 
 
 def _value(
@@ -395,6 +725,10 @@ def _value(
     if m.group("twd") or m.group("twd2"):
         unit = mult + "元" if base == "元" else unit
     q = quantity(m.group("num"), unit)
+    if m.group("zhao") and q.value is not None and mult == "亿":
+        # 2兆3,248亿元 = 23248亿元 (Taiwanese amounts: 兆 = 10000 亿)
+        v = int(m.group("zhao")) * 10000 + q.value
+        q = Quantity(v, q.unit, round(v * 1e8, 4), "TWD", q.kind, q.redacted)
     currency = "TWD" if (m.group("twd") or m.group("twd2") or base == "新台币") else q.currency
     kind = q.kind
     if kind == "other":
@@ -402,11 +736,13 @@ def _value(
     after = text[m.end() : m.end() + 40]
     if kind == "money" and _THRESHOLD_AFTER.match(after):
         return False  # a size class such as 超10亿元项目, 过亿元企业
+    if after.startswith("大关"):
+        return True  # 跨越30亿美元大关: a threshold, the value follows
     if kind == "money" and label in _ADVERBIAL and len(text[m.end() : seg_end].strip()) > 2:
         return True  # 投资50万元高标准建设…: the amount spent on one thing, said in passing
     approx = _approx(m)
     # units as written: keep the written unit (yu/multiplier included), minus 余/多
-    unit_out = re.sub(r"^[\d.,]+|^[*Xx×]+|^[零〇一二两三四五六七八九十百千]+", "", unit_written)
+    unit_out = re.sub(r"^[\d.,]+|^[*Xx×]+|^[零〇一二两三四五六七八九十百千]+", "", unit_written).lstrip()
     unit_out = re.sub(r"^(余|多)", "", unit_out)
     unit_out = re.sub(r"(以上|左右|多)$", "", unit_out).replace("余", "").replace("多", "")
     u_start = m.start("mult") if m.group("mult") else m.start("base")
@@ -450,7 +786,7 @@ def _value(
                     )
                 )
             return True
-        if not label:
+        if not label or (re.search(r"累计|总数|总计|合计", raw) and not count_noun_pattern().search(label)):
             cumulative = _cumulative_label(raw, prev, adjacent, "count")
             if cumulative is None:
                 return True
@@ -543,21 +879,67 @@ def _predicate_ok(predicate: str) -> bool:
     return first == "v" or last == "v"
 
 
+_CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NAMED_PERIOD = {
+    "第一季度": "一季度",
+    "首季度": "一季度",
+    "首季": "一季度",
+    "第二季度": "二季度",
+    "第三季度": "三季度",
+    "第四季度": "四季度",
+    "首3季": "前三季度",
+    "首3季度": "前三季度",
+    "首三季": "前三季度",
+    "首三季度": "前三季度",
+    "前3季度": "前三季度",
+}
+
+
+def _month_no(tok: str) -> int:
+    if tok.isdigit():
+        return int(tok)
+    if tok.startswith("十"):
+        return 10 + _CN_MONTH.get(tok[1:], 0) if len(tok) > 1 else 10
+    return _CN_MONTH[tok]
+
+
 def _period_of(text: str, start: int, end: int) -> str | None:
     found = None
     for m in P.PERIOD.finditer(text, start, end):
         if m.group("range"):
-            found = f"{int(m.group('a'))}-{int(m.group('b'))}月"
+            a, b = _month_no(m.group("a")), _month_no(m.group("b"))
+            found = f"{a}-{b}月" if a < b else found
         elif m.group("upto"):
             found = f"1-{int(m.group('m'))}月"
+        elif m.group("first"):
+            found = f"1-{_month_no(m.group('fm'))}月"
+        elif m.group("uptoq"):
+            q = m.group("q")
+            q = int(q) if q.isdigit() else _CN_MONTH[q]
+            found = "上半年" if q == 2 else ("前三季度" if q == 3 else ("一季度" if q == 1 else "全年"))
         elif m.group("named"):
-            found = m.group("named").replace("第一季度", "一季度").replace("第二季度", "二季度")
-            found = found.replace("第三季度", "三季度").replace("第四季度", "四季度")
+            found = _NAMED_PERIOD.get(m.group("named"), m.group("named"))
+        elif m.group("one"):
+            found = f"{int(m.group('one'))}月"
         elif m.group("yearonly"):
             found = "全年"
     return found
 
 
+# 2021年全区实现生产总值…, 2008年福田区…完成税收…: a year that opens the sentence's subject is its full year
+_BARE_YEAR_HEAD = re.compile(
+    r"(?:^|[,，:：])\s*(?:初步(?:统计|核算),?)?(?:19|20)\d{2}\s?年(?!\d{1,2}月)(?:度)?"
+    r"(?:全区|全市|全县|全州|全省|全盟|全年|该区|园区|开发区|高新区|经开区|[\u4e00-\u9fff]{2,10}区)"
+)
+# 力争/目标/预期/确保 at the head of a sentence cover it; 计划 covers its own clause;
+# 超计划 and 完成…计划 are no cue
+_SENTENCE_TARGET = re.compile(r"力争|目标|预期目标|预期|确保|力求|争取(?:到|实现|达到)")
+_NOT_TARGET_CUE = re.compile(
+    r"超(?:计划|时序|序时)(?:目标|任务|进度)?|完成(?:了)?(?:全年|年度)?(?:目标|计划|任务)|年初确定的目标"
+)
+_TARGET_AFTER = re.compile(r"\s*(?:的)?(?:目标|任务)(?![\u4e00-\u9fff]{0,2}的)")
+_SIGNED = re.compile(r"签约|签订|签署")
+_BRACKET_PERIOD = re.compile(r"\s*[(（]([^()（）]{2,10}月[^()（）]{0,3})[)）]")
 _COMPARISON_YEAR = re.compile(r"(?:是|较|比|相比|同比|高于|低于|超过)(?:19|20)\d{2}年[^,;:。]*")
 
 
@@ -569,6 +951,32 @@ def _year_of(text: str, start: int, end: int) -> int | None:
     for m in P.YEAR.finditer(text, start, end):
         found = int(m.group(1))
     return found
+
+
+def head_frame(title: str | None, first_line: str) -> tuple[str | None, int | None]:
+    """The period and year a title (or the first line) states for the whole text: 1-9月园区工业经济运行情况,
+    扬州市广陵区2008年国民经济和社会发展统计公报 (a bare year: the full year)."""
+    for src in (title, first_line):
+        if not src:
+            continue
+        src = _COMPARISON_YEAR.sub(lambda m: " " * len(m.group()), src)
+        first = P.PERIOD.search(src)
+        p = _period_of(src, 0, first.end()) if first else None
+        y = _year_of(src, 0, len(src))
+        if p and P.PERIOD.search(src) and re.fullmatch(r"\d{1,2}月", p):
+            p = None  # 中科9月出口额: one month named in a headline does not frame the text
+        if p or y:
+            return p or "全年", y
+    return None, None
+
+
+def _section_period(ctx: Context, pos: int) -> str | None:
+    """一、全区第一季度经济运行的基本特点: the period a level-1 heading names frames its section."""
+    for a, b, title in ctx.sections:
+        if a <= pos < b:
+            p = _period_of(title, 0, len(title))
+            return p if p and not re.fullmatch(r"\d{1,2}月", p) else None
+    return None
 
 
 def _section_title(ctx: Context, pos: int) -> tuple[str | None, int | None]:
@@ -608,13 +1016,27 @@ def _resolve_context(
 ) -> None:
     head = _blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE)
     frame_period, frame_year = frame
-    d.period = _period_of(head, 0, len(head)) or frame_period
+    after = _BRACKET_PERIOD.match(text, d.end)
+    d.period = d.extra.get("period") or (
+        (_period_of(after.group(1), 0, len(after.group(1))) if after else None)
+        or _period_of(head + d.label, 0, len(head) + len(d.label))
+        or ("全年" if _BARE_YEAR_HEAD.search(head) and not P.PERIOD.search(text, s0, d.end) else None)
+        or frame_period
+        or _section_period(ctx, d.start)
+    )
     d.year = _year_of(head, 0, len(head)) or frame_year
     title, title_year = _section_title(ctx, d.start)
     if d.year is None:
         d.year = title_year or ctx.doc_year
+    inside = text[d.start : d.end]
+    d.extra["before"] = text[max(s0, d.start - 24) : d.start]
+    d.extra["signed"] = bool(_SIGNED.search(text, s0, d.end))
+    cue_head = _blank(head, _NOT_TARGET_CUE)
+    clause = cue_head[max(cue_head.rfind(ch) for ch in ",;:") + 1 :]
     if d.scope != "completion_rate":
-        if P.TARGET.search(head):
+        if P.FORECAST.search(inside):
+            d.scope = "forecast"  # 实际利用外资预计同比增长352%, 年预计投资25.88亿元
+        elif _SENTENCE_TARGET.search(cue_head) or P.TARGET.search(clause) or _TARGET_AFTER.match(text, d.end):
             d.scope = "target"
         elif P.FORECAST.search(head):
             d.scope = "forecast"
@@ -644,13 +1066,31 @@ def _dedupe(drafts: list[_Draft]) -> list[_Draft]:
     return out
 
 
+_TOTAL_INVESTMENT = re.compile(r"(?:计划)?总投资(?:额)?|投资总(?:金)?额")
+_ABOVE_SCALE_SUBJECT = re.compile(r"(?:规上|规模以上)(?:工业)?企业(?:\d+户|\d+家)?[^,;。]{0,4}$")
+
+
+def _context_metric(metric: str, d: _Draft) -> str:
+    """What the words around a bare label say: 签约…总投资 is agreed investment; 规上企业…工业总产值 is
+    above-scale output; the 增加值 of industrial firms is industrial value added."""
+    before = d.extra.get("before", "")
+    if metric == "other" and d.extra.get("signed") and _TOTAL_INVESTMENT.fullmatch(d.label):
+        return "contract_investment"
+    bare_output = re.fullmatch(r"(?:工业)?总产值|产值", d.label)
+    if metric in ("industrial_output", "other") and bare_output and _ABOVE_SCALE_SUBJECT.search(before):
+        return "above_scale_industrial_output"
+    if metric == "other" and d.label == "增加值" and re.search(r"工业|规上|规模以上", before):
+        return "industrial_added_value"
+    return metric
+
+
 def to_indicators(drafts: list[_Draft], span_of) -> list[Indicator]:
     out = []
     for d in drafts:
         kind = "growth" if d.kind == "growth" else ("count" if d.kind == "count" else "money")
         if d.kind in ("ratio", "completion"):
             kind = "ratio"
-        metric = classify_metric(d.label, kind)
+        metric = _context_metric(classify_metric(d.label, kind), d)
         out.append(
             Indicator(
                 metric=metric,
@@ -667,6 +1107,7 @@ def to_indicators(drafts: list[_Draft], span_of) -> list[Indicator]:
                 completion_pct=d.completion_pct,
                 approx=d.approx,
                 redacted=d.redacted,
+                zone=d.extra.get("zone"),
                 span=span_of(d.start, d.end),
             )
         )

@@ -1,4 +1,5 @@
-"""Normalisation: NFKC, simplified script, hard-wrapped lines joined, with an offset map to the original.
+"""Normalisation: NFKC, pinyin readings dropped, simplified script, hard-wrapped lines joined, with an
+offset map to the original.
 
 The working text is what every rule reads; `Normalized.span()` maps a working-text span back into the
 text that was passed in, so spans in the output always index the caller's text.
@@ -140,8 +141,29 @@ def _join_wraps(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     return "".join(out), new_offsets
 
 
+_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# a reading in brackets after a character, left by a converter on many mirrored pages: 產(chǎn), 區(qū)
+_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])\((?=[a-zü]*[{_TONES}])[a-zü{_TONES}]{{1,7}}\)")
+
+
+def _strip_pinyin(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    if "(" not in text or not _PINYIN.search(text):
+        return text, offsets
+    out: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in _PINYIN.finditer(text):
+        out.append(text[pos : m.start()])
+        kept.extend(offsets[pos : m.start()])
+        pos = m.end()
+    out.append(text[pos:])
+    kept.extend(offsets[pos:])
+    return "".join(out), kept
+
+
 def normalize(text: str) -> Normalized:
     work, offsets = _nfkc_with_cr(text) if "\r" in text else _nfkc(text)
+    work, offsets = _strip_pinyin(work, offsets)
     work, offsets = _simplify(work, offsets)
     work, offsets = _join_wraps(work, offsets)
     offsets.append(len(text))

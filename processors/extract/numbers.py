@@ -14,6 +14,7 @@ MASK = r"(?:\*+|[Xx×]{1,6})"
 
 MONEY_UNITS: dict[str, tuple[float, str]] = {
     # unit as written (simplified) -> (multiplier to base, currency)
+    "兆元": (1e12, "TWD"),
     "万亿元": (1e12, "CNY"),
     "亿元": (1e8, "CNY"),
     "万元": (1e4, "CNY"),
@@ -25,11 +26,14 @@ MONEY_UNITS: dict[str, tuple[float, str]] = {
     "亿新台币": (1e8, "TWD"),
     "万新台币": (1e4, "TWD"),
     "新台币": (1.0, "TWD"),
+    "兆新台币": (1e12, "TWD"),
+    "亿": (1e8, "CNY"),
+    "兆": (1e12, "TWD"),
     "亿元新台币": (1e8, "TWD"),
     "万元新台币": (1e4, "TWD"),
 }
-COUNT_UNITS = ("家", "个", "项", "户")
-MULTIPLIERS = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}
+COUNT_UNITS = ("家", "个", "项", "户", "间", "宗")
+MULTIPLIERS = {"万亿": 1e12, "兆": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,15 @@ def test_crlf_line_ends_keep_offsets_on_the_original():
     i = n.text.index("5407.8")
     a, b = n.span(i, i + 6)
     assert original[a:b] == "5407.8"
+
+
+def test_pinyin_readings_after_characters_are_dropped_and_spans_map_back():
+    from processors.extract.normalize import normalize
+
+    original = "曾都經(jīng)濟(jì)開發(fā)區(qū)實(shí)現(xiàn)產(chǎn)值162億元"
+    n = normalize(original)
+    assert n.text == "曾都经济开发区实现产值162亿元"
+    start = n.text.index("162")
+    a, b = n.span(start, start + len("162亿元"))
+    assert original[a:b] == "162億元"
+    assert normalize("GDP(gdp)增长(约)5%").text == "GDP(gdp)增长(约)5%"  # no tone mark: not a reading
