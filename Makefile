@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo stack-up stack-down compose-plugin clean
+.PHONY: install test lint demo web browser stack-up stack-down compose-plugin clean
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The tests start the local stack when none is running (and stop it again at the end).
-test: install
+test: install browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
@@ -35,6 +35,19 @@ demo: install
 	$(BIN)/policywatch process all --until-idle
 	$(BIN)/policywatch status
 	$(BIN)/policywatch search '起步区 地区生产总值'
+	@echo; echo "Browse the demo data: make web  (then open http://127.0.0.1:$(WEB_PORT)/)"
+
+# The web interface over the indexed documents (make demo first); 127.0.0.1 only unless a login is set.
+WEB_PORT ?= 8000
+web: install
+	$(BIN)/policywatch web --port $(WEB_PORT)
+
+# Debian's chromium and chromium-driver for the browser test, installed only when missing (as root in CI,
+# through sudo otherwise).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }
 
 stack-up: install
 	$(BIN)/policywatch stack up

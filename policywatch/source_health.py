@@ -312,6 +312,31 @@ def write_health(es: Any, reports: Sequence[SourceHealth], *, index: str = SOURC
         raise RuntimeError(f"{len(errors)} source-health documents not written; first: {errors[0]}")
 
 
+def read_health(es: Any, *, index: str = SOURCE_HEALTH, size: int = 500) -> list[dict[str, Any]]:
+    """The stored verdicts, one per source (sorted by source id); [] before the first check."""
+    from elasticsearch import NotFoundError
+
+    try:
+        resp = es.search(index=index, size=size, query={"match_all": {}}, sort=[{"source_id": "asc"}])
+    except NotFoundError:
+        return []
+    body = resp.body if hasattr(resp, "body") else resp
+    return [h["_source"] for h in body["hits"]["hits"]]
+
+
+def display_state(doc: dict[str, Any]) -> str:
+    """ok, degraded (its last run failed but not `failed_runs` in a row), failing, quiet, or the stored
+    state (never_run, disabled)."""
+    state = doc.get("state") or "never_run"
+    if "failing" in state:
+        return "failing"
+    if state == "quiet":
+        return "quiet"
+    if state == "ok" and (doc.get("consecutive_failures") or 0) > 0:
+        return "degraded"
+    return state
+
+
 def _provision_health_index(es: Any, settings: Settings) -> None:
     """`init` has not run: create `policy-source-health-v1` behind its alias, as `init` would (writing to
     the bare name would create a plain index that blocks the alias)."""

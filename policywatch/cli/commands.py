@@ -12,4 +12,5 @@ from policywatch.cli import pipeline  # noqa: F401
 from policywatch.cli import crawl  # noqa: F401
 from policywatch.cli import extract  # noqa: F401
 from policywatch.cli import maintenance  # noqa: F401
+from policywatch.cli import web  # noqa: F401
 # isort: on

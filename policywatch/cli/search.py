@@ -48,7 +48,13 @@ def print_result(result: SearchResult, query: str) -> None:
     if not result.hits:
         console.print(f"no documents match {escape(query)!r} (with these filters)")
         return
-    console.print(f"{result.total} documents match; showing {len(result.hits)} ({result.took_ms} ms)\n")
+    reports = ("" if result.clusters in (None, result.total)
+               else f" ({result.clusters} reports, reposts collapsed)")
+    console.print(f"{result.total} documents match{reports}; "
+                  f"showing {len(result.hits)} ({result.took_ms} ms)")
+    for note in result.notes:
+        console.print(f"[dim]{escape(note)}[/]")
+    console.print()
     for rank, hit in enumerate(result.hits, 1):
         facts = " · ".join(str(x) for x in (hit.zone, hit.year, hit.doc_type) if x)
         score = f"{hit.score:.2f}" if hit.score is not None else "-"
@@ -57,8 +63,15 @@ def print_result(result: SearchResult, query: str) -> None:
         console.print(f"   [link={hit.url}]{escape(hit.url or '')}[/link]  [dim]{hit.doc_id[:12]}[/]")
         for frag in hit.highlights:
             console.print(f"   … {_rich_fragment(frag)} …")
+        if hit.date_note:
+            console.print(f"   [dim]{escape(hit.date_note)}[/]")
         for ind in hit.indicators:
             console.print(f"   [cyan]▸ {escape(_format_indicator(ind))}[/]")
+        if hit.copies:
+            n = len(hit.copies)
+            console.print(f"   [dim]{n} other cop{'y' if n == 1 else 'ies'}: "
+                          f"{escape(', '.join(c.get('url') or c['doc_id'] for c in hit.copies[:3]))}"
+                          f"{' …' if n > 3 else ''}[/]")
         console.print()
 
 
@@ -67,8 +80,8 @@ H_ZONE = "Zone name or part of it (起步区, 商河经济开发区)."
 H_REGION = "Province, city or county (山东, 济南市, 商河县)."
 H_METRIC = "Only documents with this indicator (gdp, exports, …)."
 H_DOC_TYPE = "工作总结, 工作计划, 情况汇报, 实施方案, 计划执行情况, 政策文件, 新闻, other."
-H_SINCE = "Published on or after (YYYY-MM-DD, YYYY-MM or YYYY)."
-H_UNTIL = "Published on or before (YYYY-MM-DD, YYYY-MM or YYYY)."
+H_SINCE = "Published on or after (YYYY-MM-DD, YYYY-MM or YYYY); undated documents by their year."
+H_UNTIL = "Published on or before (YYYY-MM-DD, YYYY-MM or YYYY); undated documents by their year."
 H_GROWTH = "Indicator growth at least this many percent."
 
 

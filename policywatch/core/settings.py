@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # Kibana (optional): `init` installs the saved objects when set.
     kibana_url: str | None = None
 
+    # Web interface (`policywatch web`): a login is required to bind to anything but loopback.
+    web_user: str | None = None
+    web_password: SecretStr | None = None
+
     # Local stack.
     kafka_port: int = 9092
     kafka_controller_port: int = 9093

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, get_args
 
 from policywatch.core.errors import PolicywatchError
+from policywatch.core.normalize import normalize_query
 from policywatch.core.textseg import segment
 from schemas.extracted import DocType, Metric
 
@@ -35,10 +36,16 @@ F_REGION = ("region.province", "region.city", "region.county")
 F_DOC_TYPE = "doc_type"
 F_PUBLISHED = "published_at"
 F_INDEXED = "indexed_at"
+F_YEAR = "year"
+F_CLUSTER = "cluster_id"
 F_IND = "indicators"
 
 SOURCE_FIELDS = ["doc_id", "title", "url", "zone", "zones", "region", "doc_type", "year", "period",
-                 "published_at", "source_id"]
+                 "published_at", "source_id", "cluster_id", "duplicate_of"]
+COPY_FIELDS = ["doc_id", "title", "url", "source_id", "published_at", "duplicate_of", "cluster_id"]
+MAX_COPIES = 20  # copies of a report listed under its search hit
+FACETS: dict[str, str] = {"zone": F_ZONE, "province": "region.province", "city": "region.city",
+                          "year": F_YEAR, "doc_type": F_DOC_TYPE}
 
 # Query words that name a metric: an indicator of that metric then counts as matching the query.
 # The registry (processors/extract/vocab/metrics.yaml, `query_words`) defines them; this layer cannot read
@@ -80,6 +87,9 @@ class SearchRequest:
     query: str
     filters: Filters = field(default_factory=Filters)
     limit: int = 10
+    offset: int = 0  # paging: hits (clusters) to skip
+    collapse: bool = True  # one hit per cluster (a report and its reposts)
+    facets: bool = False  # counts per zone, region, year and doc type
 
 
 def parse_date(value: str, *, end: bool = False, option: str = "--since") -> date:
@@ -153,8 +163,9 @@ def make_filters(
 
 
 def query_terms(query: str) -> list[str]:
-    """Whitespace-separated terms, each required; `*` or blank means every document."""
-    terms = [t for t in re.split(r"[\s\u3000,，;；]+", query.strip()) if t and t != "*"]
+    """Whitespace-separated terms, each required; `*` or blank means every document. Terms are normalised
+    as documents are (simplified script, no pinyin noise), so 生物醫藥 and 生物医药 are the same term."""
+    terms = [t for t in re.split(r"[\s\u3000,，;；]+", normalize_query(query).strip()) if t and t != "*"]
     return list(dict.fromkeys(terms))
 
 
@@ -204,13 +215,25 @@ def filter_clauses(filters: Filters) -> list[dict[str, Any]]:
     if filters.doc_type:
         out.append({"term": {F_DOC_TYPE: filters.doc_type}})
     if filters.since or filters.until:
-        rng: dict[str, str] = {}
-        if filters.since:
-            rng["gte"] = filters.since.isoformat()
-        if filters.until:
-            rng["lte"] = filters.until.isoformat()
-        out.append({"range": {F_PUBLISHED: rng}})
+        out.append(date_clause(filters))
     return out
+
+
+def date_clause(filters: Filters) -> dict[str, Any]:
+    """--since/--until: the publication date, or for a document without one, its year (the year its
+    report covers, else the period's), so undated reports are not silently dropped."""
+    rng: dict[str, str] = {}
+    years: dict[str, int] = {}
+    if filters.since:
+        rng["gte"] = filters.since.isoformat()
+        years["gte"] = filters.since.year
+    if filters.until:
+        rng["lte"] = filters.until.isoformat()
+        years["lte"] = filters.until.year
+    return {"bool": {"should": [
+        {"range": {F_PUBLISHED: rng}},
+        {"bool": {"must_not": [{"exists": {"field": F_PUBLISHED}}], "filter": [{"range": {F_YEAR: years}}]}},
+    ], "minimum_should_match": 1}}
 
 
 def build_query(query: str, filters: Filters, *, inner_hits: bool = True) -> dict[str, Any]:
@@ -286,8 +309,12 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
     """The whole `_search` body of `policywatch search`."""
     if not 1 <= request.limit <= 1000:
         raise PolicywatchError(f"--limit {request.limit} is out of range: use 1 to 1000")
+    if not 0 <= request.offset <= 10_000 - request.limit:
+        raise PolicywatchError(
+            f"page offset {request.offset} is out of range: use 0 to {10_000 - request.limit}")
     body: dict[str, Any] = {
         "size": request.limit,
+        "from": request.offset,
         "track_total_hits": True,
         "query": build_query(request.query, request.filters),
         "_source": SOURCE_FIELDS,
@@ -296,6 +323,20 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
     hl = highlight_clause(request.query)
     if hl:
         body["highlight"] = hl
+    aggs: dict[str, Any] = {}
+    if request.collapse:
+        # Copies of one report share cluster_id: the best copy stands for the cluster, the others are
+        # listed from the inner hits; `clusters` counts the reports (total counts documents).
+        body["collapse"] = {"field": F_CLUSTER, "inner_hits": {
+            "name": "copies", "size": MAX_COPIES, "_source": COPY_FIELDS,
+            "sort": [{F_INDEXED: {"order": "asc", "unmapped_type": "date"}}],
+        }}
+        aggs["clusters"] = {"cardinality": {"field": F_CLUSTER}}
+    if request.facets:
+        for name, fld in FACETS.items():
+            aggs[f"facet_{name}"] = {"terms": {"field": fld, "size": 12}}
+    if aggs:
+        body["aggs"] = aggs
     return body
 
 

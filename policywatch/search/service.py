@@ -9,7 +9,15 @@ from typing import Any
 
 from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from policywatch.core.textseg import segment
-from policywatch.search.query import F_TEXT, F_TITLE, SearchRequest, build_search_body, query_terms
+from policywatch.search.query import (
+    COPY_FIELDS,
+    F_TEXT,
+    F_TITLE,
+    FACETS,
+    SearchRequest,
+    build_search_body,
+    query_terms,
+)
 from schemas.indices import DOCS_INDEX
 
 logger = logging.getLogger(__name__)
@@ -34,6 +42,10 @@ class SearchHit:
     published_at: str | None = None
     highlights: list[str] = field(default_factory=list)
     indicators: list[dict[str, Any]] = field(default_factory=list)
+    period: str | None = None
+    cluster_id: str | None = None
+    copies: list[dict[str, Any]] = field(default_factory=list)  # the other copies of the same report
+    date_note: str | None = None  # set when a date filter matched this hit on its year (no publication date)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -41,12 +53,19 @@ class SearchHit:
 
 @dataclass(slots=True)
 class SearchResult:
-    total: int
+    total: int  # documents matching
     hits: list[SearchHit]
     took_ms: int = 0
+    clusters: int | None = None  # reports matching (copies collapsed), when collapsed
+    offset: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "took_ms": self.took_ms, "hits": [h.to_dict() for h in self.hits]}
+        return {"total": self.total, "clusters": self.clusters, "offset": self.offset,
+                "took_ms": self.took_ms,
+                "facets": {k: [list(b) for b in v] for k, v in self.facets.items()}, "notes": self.notes,
+                "hits": [h.to_dict() for h in self.hits]}
 
 
 def clean_fragment(fragment: str) -> str:
@@ -83,16 +102,57 @@ def shape_hit(raw: dict[str, Any]) -> SearchHit:
         published_at=src.get("published_at"),
         highlights=([title_hl] if title_hl and "<em>" in title_hl else []) + fragments,
         indicators=indicators,
+        period=src.get("period"),
+        cluster_id=src.get("cluster_id"),
     )
+    copies = (raw.get("inner_hits") or {}).get("copies")
+    if copies:
+        others = [c.get("_source") or {} for c in copies.get("hits", {}).get("hits", [])]
+        hit.copies = [{k: c.get(k) for k in COPY_FIELDS if c.get(k) is not None}
+                      for c in others if c.get("doc_id") != hit.doc_id]
     return hit
 
 
-def shape_response(resp: dict[str, Any]) -> SearchResult:
+def prefer_canonical(hit: SearchHit) -> None:
+    """Show the cluster's first copy (doc_id == cluster_id) in the hit's place when a repost ranked
+    first; the ranked copy joins the list of others. The snippets stay: the copies share their text."""
+    canonical = next((c for c in hit.copies if c.get("doc_id") == hit.cluster_id), None)
+    if canonical is None:
+        return
+    ranked = {k: v for k, v in (("doc_id", hit.doc_id), ("title", hit.title), ("url", hit.url),
+                                ("published_at", hit.published_at), ("cluster_id", hit.cluster_id))
+              if v is not None}
+    hit.copies = [ranked, *(c for c in hit.copies if c is not canonical)]
+    hit.doc_id = canonical["doc_id"]
+    hit.url = canonical.get("url", hit.url)
+    hit.title = canonical.get("title", hit.title)
+    hit.published_at = canonical.get("published_at")
+
+
+def shape_response(resp: dict[str, Any], request: SearchRequest | None = None) -> SearchResult:
     hits = resp.get("hits", {})
     total = hits.get("total", {})
     total_n = total.get("value", 0) if isinstance(total, dict) else int(total or 0)
-    return SearchResult(total=total_n, hits=[shape_hit(h) for h in hits.get("hits", [])],
-                        took_ms=int(resp.get("took", 0)))
+    aggs = resp.get("aggregations") or {}
+    result = SearchResult(total=total_n, hits=[shape_hit(h) for h in hits.get("hits", [])],
+                          took_ms=int(resp.get("took", 0)),
+                          clusters=(aggs.get("clusters") or {}).get("value"),
+                          offset=request.offset if request else 0)
+    for name in FACETS:
+        buckets = (aggs.get(f"facet_{name}") or {}).get("buckets")
+        if buckets:
+            result.facets[name] = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
+    for hit in result.hits:
+        prefer_canonical(hit)
+    if request is not None and (request.filters.since or request.filters.until):
+        undated = [h for h in result.hits if not h.published_at]
+        for h in undated:
+            h.date_note = (f"no publication date: matched on its year {h.year}"
+                           + (f" ({h.period})" if h.period else ""))
+        if undated:
+            result.notes.append(f"{len(undated)} of these hits have no publication date and were matched "
+                                "on the year they report on")
+    return result
 
 
 def snippets(text: str, query: str, *, width: int = 40, max_fragments: int = 2) -> list[str]:
@@ -142,11 +202,10 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
     except ApiError as exc:
         raise PolicywatchError(f"Elasticsearch refused the search: {exc}") from exc
     raw = resp.body if hasattr(resp, "body") else resp
-    result = shape_response(raw)
+    result = shape_response(raw, request)
     if with_text:
-        texts = {h["_id"]: (h.get("_source") or {}) for h in raw["hits"]["hits"]}
-        for hit in result.hits:
-            src = texts.get(hit.doc_id) or {}
+        for raw_hit, hit in zip(raw["hits"]["hits"], result.hits, strict=True):
+            src = raw_hit.get("_source") or {}
             add_missing_terms(hit, src.get("text_simplified") or src.get("text") or "", request.query)
     return result
 

@@ -196,6 +196,15 @@ class WatchStore:
         except NotFoundError as exc:
             raise PolicywatchError(f"no watch named {name!r} (see `policywatch watch list`)") from exc
 
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        """Pause (False) or resume a watch; a paused watch stays listed and fires nothing."""
+        from elasticsearch import NotFoundError
+
+        try:
+            self.es.update(index=self.index, id=name, doc={"enabled": enabled}, refresh="wait_for")
+        except NotFoundError as exc:
+            raise PolicywatchError(f"no watch named {name!r} (see `policywatch watch list`)") from exc
+
     def get(self, name: str) -> Watch | None:
         from elasticsearch import NotFoundError
 

@@ -7,6 +7,8 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from policywatch.core.normalize import strip_pinyin_noise
+
 _TERMINAL = set("。！？；：!?;…”’」』）)】》>")
 _HEADING = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百\d]+[)）]|\d{1,2}[、.．](?!\d)"
@@ -94,17 +96,20 @@ def _converter(config: str):  # opencc.OpenCC, loaded once per process
 
 
 def detect_script(text: str) -> tuple[str, str | None]:
-    """Return ``(script, simplified_copy)``; the copy is None when the text is already simplified."""
+    """Return ``(script, search_copy)``: the copy is simplified and free of pinyin-in-brackets noise
+    (產(chǎn) → 产), as queries are normalised; None when the text is already both."""
     cjk = len(_CJK.findall(text))
     if cjk == 0:
         return "unknown", None
     simplified = _converter("t2s").convert(text)
+    denoised = strip_pinyin_noise(text)
+    copy = _converter("t2s").convert(denoised) if denoised != text else simplified
     if simplified == text:
-        return "simplified", None
+        return "simplified", (copy if copy != text else None)
     changed = sum(1 for a, b in zip(text, simplified, strict=False) if a != b)
     ratio = changed / cjk
     if ratio >= 0.08:
-        return "traditional", simplified
+        return "traditional", copy
     if ratio >= 0.01:
-        return "mixed", simplified
-    return "simplified", None
+        return "mixed", copy
+    return "simplified", (copy if denoised != text else None)

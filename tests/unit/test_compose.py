@@ -70,3 +70,11 @@ def test_airflow_services_run_the_image_with_the_project_installed():
         assert svc["build"]["dockerfile"] == "Dockerfile.airflow", name
     pins = (ROOT / "pyproject.toml").read_text()
     assert '"apache-airflow==3.3.2"' in pins  # the extra keeps the base image's Airflow
+
+
+def test_web_service_serves_on_all_addresses_behind_the_login():
+    web = yaml.safe_load(COMPOSE.read_text())["services"]["web"]
+    assert web["command"][:2] == ["policywatch", "web"] and "0.0.0.0" in web["command"]
+    env = web["environment"]
+    assert "POLICYWATCH_WEB_USER" in env and "POLICYWATCH_WEB_PASSWORD" in env
+    assert env["POLICYWATCH_ES_URL"] == "http://elasticsearch:9200"

@@ -119,7 +119,11 @@ def test_filters_become_filter_clauses() -> None:
     text = _dump(q["bool"]["filter"])
     assert '"*起步区*"' in text and '"region.city"' in text
     assert {"term": {"doc_type": "计划执行情况"}} in q["bool"]["filter"]
-    assert {"range": {"published_at": {"gte": "2023-01-01", "lte": "2023-12-31"}}} in q["bool"]["filter"]
+    dates = [c for c in q["bool"]["filter"] if "bool" in c and "must_not" in _dump(c)][0]["bool"]["should"]
+    assert {"range": {"published_at": {"gte": "2023-01-01", "lte": "2023-12-31"}}} in dates
+    undated = [c for c in dates if "bool" in c][0]["bool"]  # no publication date: the report's year
+    assert undated["must_not"] == [{"exists": {"field": "published_at"}}]
+    assert undated["filter"] == [{"range": {"year": {"gte": 2023, "lte": 2023}}}]
     nested = [c["nested"] for c in q["bool"]["filter"] if "nested" in c][0]
     assert nested["query"]["bool"]["filter"] == [
         {"term": {"indicators.metric": "gdp"}},
