@@ -44,6 +44,7 @@ class SearchHit:
     indicators: list[dict[str, Any]] = field(default_factory=list)
     period: str | None = None
     cluster_id: str | None = None
+    duplicate_of: str | None = None  # the canonical copy's doc_id when this is a repost
     copies: list[dict[str, Any]] = field(default_factory=list)  # the other copies of the same report
     date_note: str | None = None  # set when a date filter matched this hit on its year (no publication date)
 
@@ -104,6 +105,7 @@ def shape_hit(raw: dict[str, Any]) -> SearchHit:
         indicators=indicators,
         period=src.get("period"),
         cluster_id=src.get("cluster_id"),
+        duplicate_of=src.get("duplicate_of"),
     )
     copies = (raw.get("inner_hits") or {}).get("copies")
     if copies:
@@ -113,20 +115,30 @@ def shape_hit(raw: dict[str, Any]) -> SearchHit:
     return hit
 
 
+def canonical_key(copy: dict[str, Any]) -> tuple[bool, str, bool]:
+    """Sort key of a report's copies, canonical first: not a duplicate (the clean stage's verdict), then
+    the earliest published, then the cluster's first member."""
+    return (copy.get("duplicate_of") is not None, copy.get("published_at") or "9999",
+            copy.get("doc_id") != copy.get("cluster_id"))
+
+
 def prefer_canonical(hit: SearchHit) -> None:
-    """Show the cluster's first copy (doc_id == cluster_id) in the hit's place when a repost ranked
-    first; the ranked copy joins the list of others. The snippets stay: the copies share their text."""
-    canonical = next((c for c in hit.copies if c.get("doc_id") == hit.cluster_id), None)
-    if canonical is None:
-        return
+    """Show the report's canonical copy in the hit's place when a repost ranked first; the ranked copy
+    joins the list of others. The snippets stay: the copies share their text."""
     ranked = {k: v for k, v in (("doc_id", hit.doc_id), ("title", hit.title), ("url", hit.url),
-                                ("published_at", hit.published_at), ("cluster_id", hit.cluster_id))
-              if v is not None}
+                                ("published_at", hit.published_at), ("duplicate_of", hit.duplicate_of),
+                                ("cluster_id", hit.cluster_id)) if v is not None}
+    if not hit.copies:
+        return
+    canonical = min([ranked, *hit.copies], key=canonical_key)
+    if canonical is ranked:
+        return
     hit.copies = [ranked, *(c for c in hit.copies if c is not canonical)]
     hit.doc_id = canonical["doc_id"]
     hit.url = canonical.get("url", hit.url)
     hit.title = canonical.get("title", hit.title)
     hit.published_at = canonical.get("published_at")
+    hit.duplicate_of = canonical.get("duplicate_of")
 
 
 def shape_response(resp: dict[str, Any], request: SearchRequest | None = None) -> SearchResult:

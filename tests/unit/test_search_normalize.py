@@ -31,10 +31,12 @@ def test_search_body_collapses_on_cluster_and_pages() -> None:
 def test_a_ranked_repost_gives_way_to_the_canonical_copy() -> None:
     raw = {"hits": {"total": {"value": 2}, "hits": [{
         "_id": "repost", "_score": 3.0,
-        "_source": {"doc_id": "repost", "title": "转载", "url": "https://b/1", "cluster_id": "first"},
+        "_source": {"doc_id": "repost", "title": "转载", "url": "https://b/1", "cluster_id": "first",
+                    "duplicate_of": "first"},
         "inner_hits": {"copies": {"hits": {"hits": [
             {"_source": {"doc_id": "first", "title": "原文", "url": "https://a/1", "cluster_id": "first"}},
-            {"_source": {"doc_id": "repost", "title": "转载", "url": "https://b/1", "cluster_id": "first"}},
+            {"_source": {"doc_id": "repost", "title": "转载", "url": "https://b/1", "cluster_id": "first",
+                         "duplicate_of": "first"}},
         ]}}},
     }]}, "aggregations": {"clusters": {"value": 1}}}
     result = shape_response(raw, SearchRequest("x"))
@@ -49,3 +51,18 @@ def test_clean_stage_search_copy_drops_pinyin_noise() -> None:
     assert detect_script("推动產(chǎn)業發展，建設園區") == ("traditional", "推动产业发展，建设园区")
     assert detect_script("推动产(chǎn)业发展") == ("simplified", "推动产业发展")
     assert detect_script("推动产业发展") == ("simplified", None)
+
+
+def test_the_earliest_published_non_duplicate_is_canonical() -> None:
+    from policywatch.search.service import SearchHit, prefer_canonical
+
+    # the cluster's first member (seen first) and a copy published earlier that joined as canonical
+    hit = SearchHit(doc_id="first-seen", title="a", url="https://a", zone=None, year=None, score=1.0,
+                    published_at="2023-05-02", cluster_id="first-seen", copies=[
+                        {"doc_id": "earlier", "url": "https://e", "published_at": "2023-05-01",
+                         "cluster_id": "first-seen"},
+                        {"doc_id": "repost", "url": "https://r", "published_at": "2023-04-01",
+                         "duplicate_of": "earlier", "cluster_id": "first-seen"}])
+    prefer_canonical(hit)
+    assert (hit.doc_id, hit.url) == ("earlier", "https://e")
+    assert [c["doc_id"] for c in hit.copies] == ["first-seen", "repost"]
