@@ -929,7 +929,8 @@ def _period_of(text: str, start: int, end: int) -> str | None:
 # 2021年全区实现生产总值…, 2008年福田区…完成税收…: a year that opens the sentence's subject is its full year
 _BARE_YEAR_HEAD = re.compile(
     r"(?:^|[,，:：])\s*(?:初步(?:统计|核算),?)?(?:19|20)\d{2}\s?年(?!\d{1,2}月)(?:度)?"
-    r"(?:全区|全市|全县|全州|全省|全盟|全年|该区|园区|开发区|高新区|经开区|[\u4e00-\u9fff]{2,10}区)"
+    r"(?:全区|全市|全县|全州|全省|全盟|全年|该区|园区|开发区|高新区|经开区|[\u4e00-\u9fff]{2,10}区|"
+    r"我国|全国|我[省市区县盟州]|本[省市区县]|该[省市县])"
 )
 # 力争/目标/预期/确保 at the head of a sentence cover it; 计划 covers its own clause;
 # 超计划 and 完成…计划 are no cue
@@ -939,6 +940,7 @@ _NOT_TARGET_CUE = re.compile(
 )
 _TARGET_AFTER = re.compile(r"\s*(?:的)?(?:目标|任务)(?![\u4e00-\u9fff]{0,2}的)")
 _SIGNED = re.compile(r"签约|签订|签署")
+_LAST_YEAR = re.compile(r"(?<![比较与同])去年(?!同期|同月|底|末|年底|\d)")
 _BRACKET_PERIOD = re.compile(r"\s*[(（]([^()（）]{2,10}月[^()（）]{0,3})[)）]")
 _COMPARISON_YEAR = re.compile(r"(?:是|较|比|相比|同比|高于|低于|超过)(?:19|20)\d{2}年[^,;:。]*")
 
@@ -1024,6 +1026,8 @@ def _resolve_context(
         or frame_period
         or _section_period(ctx, d.start)
     )
+    if d.period is None and ctx.doc_year and _LAST_YEAR.search(head):
+        d.period, d.year = "全年", ctx.doc_year - 1  # 香港去年吸引…, 去年,全市重点开发园区…
     d.year = _year_of(head, 0, len(head)) or frame_year
     title, title_year = _section_title(ctx, d.start)
     if d.year is None:
