@@ -151,7 +151,6 @@ def _entities(norm: Normalized, mentions, places) -> list[Entity]:
 # ---------------------------------------------------------------- files
 
 
-
 def clean_file(path: str | Path, *, url: str | None = None) -> CleanedDocument:
     """A local file through the clean stage's own path (``processors.clean.prepare``): the same decoder,
     the same HTML/PDF/DOCX/DOC readers and the same metadata as in the pipeline. Raises OSError when the

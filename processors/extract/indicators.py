@@ -21,6 +21,7 @@ from schemas.extracted import Indicator
 _OPEN = "(《“‘[〔【（"
 _CLOSE = ")》”’]〕】）"
 _SEG_DELIMS = set(",;、:，；：")
+_SUB_PASSAGE = re.compile(r"[(（]其中[^()（）]*$")
 _THOUSANDS = re.compile(r",\d{3}(?!\d)")
 
 _LEAD_JUNK = re.compile(
@@ -165,7 +166,9 @@ def _clean_label(raw: str, subjects: tuple[str, ...]) -> tuple[str, int]:
     return label, offset
 
 
-_SHARE = re.compile(r"^占|(?:比重|占比|比例)(?:依次|分别)?(?:为|达到|达|是)?$")
+_SHARE = re.compile(
+    r"^占|[\u4e00-\u9fff]占[^,;:。]{1,14}$|(?:比重|占比|比例)(?:依次|分别)?(?:为|达到|达|是)?$"
+)
 _RATE_WORDS = re.compile(r"(?:产销|开工|投产|入园|到位|竣工|转化|贡献|占有|出租|完成)率|集聚度|集中度")
 
 
@@ -335,8 +338,8 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             k += 1
         cursor = a
         for mention in mentions:
-            if mask[mention.start - s0]:
-                continue
+            if mask[mention.start - s0] and not _SUB_PASSAGE.search(text, s0, mention.start):
+                continue  # an aside in brackets; a bracketed 其中… passage states indicators of its own
             raw = text[cursor : mention.start]
             label, off = _clean_label(raw, subjects)
             label_start = cursor + off
@@ -521,6 +524,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
     drafts.extend(local)
 
 
+_YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[—\-–~至到]+\s*((?:19|20)\d{2})年")
 _LIST_SEP = re.compile(r"[\s、和及与]*")
 _LIST_CUE = re.compile(
     r"(?:分别|依次)(?:为|是|达到|达|比上年同期|比上年|比去年同期|较上年同期|同比|增长|下降|完成)*$"
@@ -620,6 +624,31 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
             if len(names) == k and names:
                 t = _TAIL.search(names[-1]) or re.search(r"(GDP增速|增速|比重|GDP)$", names[-1])
                 tail = t.group(1) if t else ""
+            years = _YEAR_RANGE.search(before)
+            if len(names) != k and years and int(years.group(2)) - int(years.group(1)) + 1 == k and is_growth:
+                # 2010—2014年…实际利用外资金额增速分别为17.4%、9.7%…: one growth a year
+                measure = re.sub(
+                    r"^[^\u4e00-\u9fff]*", "", before[years.end() : cue.start() if cue else None]
+                )
+                measure = re.sub(r"^(?:我国|全国|全区|全市)", "", measure)
+                if not _is_economic(measure):
+                    continue
+                local[:] = [d for d in local if not any(d.end == m.end for m in run)]
+                for i, (m, v) in enumerate(zip(run, values, strict=True)):
+                    d = _Draft(
+                        kind="growth",
+                        label=measure,
+                        start=m.start,
+                        end=m.end,
+                        sentence=sent_id,
+                        segment=-1,
+                        growth_pct=v,
+                        growth_basis="yoy",
+                        has_growth=True,
+                    )
+                    d.extra["period"], d.extra["year"] = "全年", int(years.group(1)) + i
+                    local.append(d)
+                continue
             if len(names) != k:
                 continue
             label_period = None
@@ -709,7 +738,7 @@ def _zone_prefix(label: str, subjects: tuple[str, ...]) -> tuple[str | None, str
 
 def _base_label(local: list[_Draft], drafts: list[_Draft], sent_id: int) -> str | None:
     """The measure a bare sub-zone figure shares with the indicator before it (this or the last sentence)."""
-    for d in reversed(local or [d for d in drafts if d.sentence >= sent_id - 1]):
+    for d in [*reversed(local), *reversed([d for d in drafts if d.sentence >= sent_id - 1])]:
         if d.kind in ("money", "count", "growth") and not d.extra.get("zone"):
             return d.label
     return None
@@ -1026,6 +1055,8 @@ def _resolve_context(
         or frame_period
         or _section_period(ctx, d.start)
     )
+    if d.extra.get("year"):
+        d.year = d.extra["year"]
     if d.period is None and ctx.doc_year and _LAST_YEAR.search(head):
         d.period, d.year = "全年", ctx.doc_year - 1  # 香港去年吸引…, 去年,全市重点开发园区…
     d.year = _year_of(head, 0, len(head)) or frame_year

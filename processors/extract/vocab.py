@@ -12,8 +12,29 @@ VOCAB_DIR = Path(__file__).with_name("vocab")
 # jieba tags of words that never start or end a name: verbs, prepositions, conjunctions, adverbs,
 # particles, pronouns, numerals, measure words, time words, interjections, adjectives-as-adverbs, idioms.
 FUNCTION_TAGS = frozenset(
-    {"v", "vd", "vn", "p", "c", "d", "u", "uj", "ul", "uz", "ud", "ug", "r", "m", "q", "t", "y", "e", "o",
-     "ad", "l"}
+    {
+        "v",
+        "vd",
+        "vn",
+        "p",
+        "c",
+        "d",
+        "u",
+        "uj",
+        "ul",
+        "uz",
+        "ud",
+        "ug",
+        "r",
+        "m",
+        "q",
+        "t",
+        "y",
+        "e",
+        "o",
+        "ad",
+        "l",
+    }
 )
 
 
@@ -52,8 +73,13 @@ def metric_registry() -> tuple[MetricEntry, ...]:
 
     entries = yaml.safe_load((VOCAB_DIR / "metrics.yaml").read_text(encoding="utf-8"))
     return tuple(
-        MetricEntry(id=e["id"], kinds=tuple(e["kinds"]), pattern=e["pattern"], veto=e.get("veto") or None,
-                    query_words=tuple(e.get("query_words") or ()))
+        MetricEntry(
+            id=e["id"],
+            kinds=tuple(e["kinds"]),
+            pattern=e["pattern"],
+            veto=e.get("veto") or None,
+            query_words=tuple(e.get("query_words") or ()),
+        )
         for e in entries
     )
 
@@ -62,8 +88,12 @@ def metric_registry() -> tuple[MetricEntry, ...]:
 def metric_rules() -> tuple[MetricRule, ...]:
     """The label rules of the registry; the first that applies wins, no rule -> other."""
     return tuple(
-        MetricRule(metric=e.id, kinds=frozenset(e.kinds), pattern=re.compile(e.pattern),
-                   veto=re.compile(e.veto) if e.veto else None)
+        MetricRule(
+            metric=e.id,
+            kinds=frozenset(e.kinds),
+            pattern=re.compile(e.pattern),
+            veto=re.compile(e.veto) if e.veto else None,
+        )
         for e in metric_registry()
     )
 
