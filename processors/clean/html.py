@@ -104,8 +104,9 @@ def _width(text: str) -> int:
 
 # "标题-新华网": one dash glued to a short name that ends like a site's.
 _SITE_TAIL = re.compile(
-    r"[-—_|｜]\s*[^-—_|｜\s]{1,12}(?:网|报|台|社|门户|政府|在线|频道|中心|之声|日报|新闻)$"
+    r"[-—_|｜]+\s*[^-—_|｜\s]{1,12}(?:网|报|台|社|门户|政府|在线|频道|中心|之声|日报|新闻)$"
 )
+_TAG = re.compile(r"<[^>]{1,200}>")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
@@ -128,7 +129,8 @@ def _title_sources(tree: lxml_html.HtmlElement) -> tuple[str | None, list[str]]:
     metas: dict[str, str] = {}
     for meta in tree.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
-        content = (meta.get("content") or "").strip()
+        # Some CMSs put the headline's markup into the meta (ArticleTitle "…<div>——副题</div>").
+        content = _TAG.sub("", meta.get("content") or "").strip()
         if name in _TITLE_META and content:
             metas.setdefault(name, content)
     sources = [metas[n] for n in _TITLE_META if n in metas]

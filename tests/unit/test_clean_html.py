@@ -89,6 +89,7 @@ def test_site_name_chains_are_removed_whole():
     assert strip_site_chain("经济运行情况分析__某某统计月刊") == "经济运行情况分析"
     assert strip_site_chain("某某博客 » 播客热潮迅速蔓延 挑逗传统传媒业") == "播客热潮迅速蔓延 挑逗传统传媒业"
     assert strip_site_chain("有英勇的你，才有英雄的城！-新华网") == "有英勇的你，才有英雄的城！"
+    assert strip_site_chain("日本无性婚姻问题严重(图)--雅虎新闻") == "日本无性婚姻问题严重(图)"
     # a dash inside the headline is not a separator
     assert strip_site_chain("对比试车—测试昌河北斗星、爱迪尔(图)") == "对比试车—测试昌河北斗星、爱迪尔(图)"
 
@@ -154,3 +155,10 @@ def test_undeclared_big5_and_gbk_pages_decode():
         decoded, encoding = decode_bytes(page)
         assert text in decoded, codec
         assert encoding == ("big5" if codec == "big5" else "gb18030")
+
+
+def test_markup_inside_a_title_meta_is_not_part_of_the_title():
+    meta = "<meta name='ArticleTitle' content='为建设凝聚力量&lt;div&gt;——热烈祝贺会议开幕&lt;/div&gt;'>"
+    head = f"<head>{meta}<title>为建设凝聚力量_某某市人民政府网</title></head>"
+    html = f"<html>{head}<body>{BODY}</body></html>"
+    assert extract_html(html).title == "为建设凝聚力量——热烈祝贺会议开幕"
