@@ -49,7 +49,8 @@ class SourcePolicyMiddleware:
     def process_request(self, request: Request, spider=None):
         spider = self.crawler.spider
         source, run = spider.source, spider.run
-        decision = decide_url(request.url, source.allowed_domains, allow_loopback=run.allow_loopback)
+        decision = decide_url(request.url, source.allowed_domains, allow_loopback=run.allow_loopback,
+                              allow_private=source.allow_private)
         if not decision.allowed:
             raise RefusedRequest(decision.reason, request.url)
         kind = request.meta.get("pw_kind")
@@ -68,9 +69,11 @@ class SourcePolicyMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response, spider=None):
-        run = self.crawler.spider.run
+        spider = self.crawler.spider
+        run = spider.run
         address = getattr(response, "ip_address", None)
-        if address is not None:
+        if address is not None and not spider.source.allow_private:
+            # Defence in depth: crawlers.resolver already refused such addresses before connecting.
             kind = classify_address(str(address))
             if kind in ("private", "link_local", "reserved") or (
                 kind == "loopback" and not run.allow_loopback

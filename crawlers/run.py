@@ -16,6 +16,7 @@ from crawlers.sinks import Sink
 from crawlers.sources import Source, SourcesFile
 from crawlers.status import StatusStore
 from policywatch.core.errors import PolicywatchError
+from policywatch.core.redact import install_log_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,14 @@ def run_crawl(
     """
     from scrapy.crawler import CrawlerProcess
 
+    from crawlers.resolver import POLICY_SETTING, AddressPolicy
     from crawlers.settings import BASE_SETTINGS, settings_for
     from crawlers.spiders import spider_for
 
     _offline_public_suffix_list()
-    process = CrawlerProcess({**BASE_SETTINGS, "LOG_LEVEL": log_level})
+    policy = AddressPolicy.for_sources(sources, allow_loopback=allow_loopback)
+    process = CrawlerProcess({**BASE_SETTINGS, "LOG_LEVEL": log_level, POLICY_SETTING: policy.to_setting()})
+    install_log_redaction()  # on the root handler Scrapy just installed
     runs: dict[str, SourceRun] = {}
     for source in sources:
         run = SourceRun(

@@ -25,8 +25,11 @@ BASE_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_WARNSIZE": 0,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "WARNING",
+    # Resolve, check every address, connect only to checked ones (crawlers/resolver.py).
+    "TWISTED_DNS_RESOLVER": "crawlers.resolver.CheckingResolver",
     "DOWNLOADER_MIDDLEWARES": {
         "crawlers.middlewares.SourcePolicyMiddleware": 50,
+        "crawlers.resolver.ResolvedAddressMiddleware": 950,  # before RetryMiddleware sees the DNS error
         "crawlers.middlewares.BlockDetectionMiddleware": 650,
     },
     "ITEM_PIPELINES": {

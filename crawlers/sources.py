@@ -99,6 +99,9 @@ class Source(_Model):
     enabled: bool = True
     verified_live: bool = False
     obey_robots: bool = True
+    # Its hosts may be (and resolve to) loopback, private or link-local addresses: an intranet site or
+    # a test mirror. Without it such targets are refused before any connection.
+    allow_private: bool = False
     concurrency: int = Field(default=2, ge=1, le=32)
     delay_s: float = Field(default=1.0, ge=0, le=120)
     max_page_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

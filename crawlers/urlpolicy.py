@@ -1,18 +1,19 @@
 """Whether a URL may be fetched: scheme, allowed domains, and no private/loopback/link-local targets.
 
 `decide_url` is a pure function (no DNS, no I/O) so the refusal rules are tested without sending
-anything; the downloader middleware also checks the address a response actually came from.
+anything. Host names are resolved and their addresses checked before connecting by `crawlers.resolver`
+(the addresses connected to are the checked ones); the downloader middleware also checks the address a
+response actually came from.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url
 
-_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+from policywatch.core import netpolicy
 
 
 @dataclass(frozen=True)
@@ -51,35 +52,24 @@ def host_allowed(url: str, allowed_domains: list[str]) -> bool:
     return False
 
 
+# The crawler's reason names (status records keep them); policywatch.core.netpolicy has finer kinds.
+_REASON = {"unique_local": "private", "unspecified": "reserved", "multicast": "reserved"}
+
+
 def classify_address(value: str) -> str | None:
-    """'loopback', 'private', 'link_local' or 'reserved' for a non-public IP literal, else None."""
-    try:
-        addr = ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    if addr.is_unspecified:
-        return "reserved"
-    if addr.is_loopback:
-        return "loopback"
-    if addr.is_link_local:
-        return "link_local"
-    if addr.is_private or (isinstance(addr, ipaddress.IPv4Address) and addr in _CGNAT):
-        return "private"
-    if addr.is_multicast or addr.is_reserved or addr.is_unspecified:
-        return "reserved"
-    return None
+    """'loopback', 'private', 'link_local' or 'reserved' for a non-public IP literal, else None
+    (IPv4-mapped and other IPv6 spellings of IPv4 addresses count as the IPv4 address)."""
+    kind = netpolicy.classify_address(value)
+    return _REASON.get(kind, kind) if kind else None
 
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-
-
-def decide_url(url: str, allowed_domains: list[str], *, allow_loopback: bool = False) -> UrlDecision:
+def decide_url(url: str, allowed_domains: list[str], *, allow_loopback: bool = False,
+               allow_private: bool = False) -> UrlDecision:
     """Decide whether the crawler may request `url` for a source with `allowed_domains`.
 
     Loopback targets are allowed only when `allow_loopback` is set (the test mirror); private,
-    link-local and reserved addresses are always refused.
+    link-local and reserved addresses only for a source with `allow_private` (which allows loopback
+    too). Host names are checked again after resolution, before connecting (`crawlers.resolver`).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -88,11 +78,11 @@ def decide_url(url: str, allowed_domains: list[str], *, allow_loopback: bool = F
     if not host:
         return UrlDecision(False, "bad_url")
     kind = classify_address(host)
-    if kind is None and host in _LOCAL_NAMES:
+    if kind is None and netpolicy.classify_host(host) == "loopback":  # localhost and *.localhost
         kind = "loopback"
-    if kind == "loopback" and not allow_loopback:
+    if kind == "loopback" and not (allow_loopback or allow_private):
         return UrlDecision(False, "loopback")
-    if kind in ("private", "link_local", "reserved"):
+    if kind in ("private", "link_local", "reserved") and not allow_private:
         return UrlDecision(False, kind)
     if not host_allowed(url, allowed_domains):
         return UrlDecision(False, "offsite")

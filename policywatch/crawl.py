@@ -21,6 +21,7 @@ from crawlers.run import Progress, report_json, run_crawl, select
 from crawlers.sources import DEFAULT_SOURCES_PATH, load_sources
 from policywatch.bootstrap import build_crawl_runtime
 from policywatch.core.errors import PolicywatchError
+from policywatch.core.redact import redact
 from policywatch.core.settings import Settings, get_settings
 
 
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             log_level=level,
         )
     except PolicywatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
     print(report_json(report) if args.json else report.model_dump_json(indent=2))
     return 3 if any(r.status != "ok" for r in report.sources.values()) else 0

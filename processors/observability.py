@@ -8,6 +8,8 @@ import sys
 import structlog
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from policywatch.core.redact import install_log_redaction, structlog_redactor
+
 PROCESSED = Counter("policywatch_stage_processed_total", "Input messages handled (outputs acked)", ["stage"])
 FAILED = Counter("policywatch_stage_failed_total", "Failed attempts at a message", ["stage"])
 DEAD_LETTERED = Counter("policywatch_stage_dead_lettered_total", "Messages sent to the DLQ", ["stage"])
@@ -38,6 +40,7 @@ def configure_logging(level: int = logging.INFO, *, json: bool | None = None) ->
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            structlog_redactor,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
@@ -45,6 +48,7 @@ def configure_logging(level: int = logging.INFO, *, json: bool | None = None) ->
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr)
+    install_log_redaction()
     # kafka-python logs its own reconnects and metadata refreshes (with tracebacks) at WARNING/ERROR; the
     # runner reports an unreachable broker itself, with what to do, so its chatter shows only at DEBUG.
     logging.getLogger("kafka").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL)

@@ -151,3 +151,14 @@ def unique_name():
         return f"pwtest-{prefix}-{uuid.uuid4().hex[:8]}"
 
     return make
+
+
+@pytest.fixture
+def allow_private_webhooks(monkeypatch: pytest.MonkeyPatch):
+    """POLICYWATCH_WEBHOOK_ALLOW_PRIVATE=true (tests' loopback receivers) and a deployment webhook secret,
+    `stack-test-secret`, for one test; settings are re-read before and after."""
+    monkeypatch.setenv("POLICYWATCH_WEBHOOK_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("POLICYWATCH_WEBHOOK_SECRET", "stack-test-secret")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

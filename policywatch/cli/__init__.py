@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from policywatch.core.errors import PolicywatchError
+from policywatch.core.redact import redact
 
 app = typer.Typer(
     help="Watch government and news sites for development-zone reports; search them and get alerts.",
@@ -31,7 +32,8 @@ def _register() -> None:
 
 def _print_error(message: str) -> None:
     # soft_wrap: one line however long (rich would otherwise wrap at 80 columns when not on a terminal).
-    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    # redact: a URL setting with credentials (http://user:pass@host) is never printed as it is.
+    err_console.print(f"[bold red]error:[/] {escape(redact(message))}", soft_wrap=True)
 
 
 def _service_error(exc: BaseException) -> str | None:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from policywatch.cli import app
+from policywatch.core.redact import redact
 from policywatch.core.settings import get_settings
 
 _STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "warning": "red"}
@@ -28,7 +29,8 @@ def init_cmd(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
-    table = Table(title=f"policywatch init — Kafka {settings.kafka_servers}, ES {settings.elasticsearch_url}")
+    where = redact(f"Kafka {settings.kafka_servers}, ES {settings.elasticsearch_url}")
+    table = Table(title=f"policywatch init — {where}")
     for col in ("kind", "name", "action", "detail"):
         table.add_column(col)
     for c in report.changes:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from policywatch.core.redact import redact
+
 
 class PolicywatchError(Exception):
     """Something the user can fix; the message says what happened and what to do."""
@@ -71,4 +73,5 @@ def unreachable(service: str, address: str, var: str, exc: BaseException | None 
     why = ""
     if exc is not None:
         why = f" ({type(exc).__name__}: {exc})" if str(exc) else f" ({type(exc).__name__})"
-    return f"cannot reach {service} at {address}{why}: set {var} or run `policywatch stack up`"
+    # redact: an address setting may carry credentials (http://user:pass@host); never print them.
+    return redact(f"cannot reach {service} at {address}{why}: set {var} or run `policywatch stack up`")

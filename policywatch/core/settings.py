@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Web interface (`policywatch web`): a login is required to bind to anything but loopback.
     web_user: str | None = None
     web_password: SecretStr | None = None
+    # Webhooks: loopback/private/link-local targets are refused unless this is set (tests' loopback
+    # receivers, an intranet receiver); bodies are signed with the secret (a watch may carry its own).
+    webhook_allow_private: bool = False
+    webhook_secret: SecretStr | None = None
 
     # Local stack.
     kafka_port: int = 9092

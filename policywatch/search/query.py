@@ -169,9 +169,15 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+def escape_wildcard(value: str) -> str:
+    """`value` as literal text inside an Elasticsearch wildcard pattern: `*`, `?` and `\\` escaped."""
+    return re.sub(r"([*?\\])", r"\\\1", value)
+
+
 def _contains(fields: tuple[str, ...] | list[str], value: str) -> dict[str, Any]:
-    """Keyword fields equal to `value` or containing it (起步区 finds 济南新旧动能转换起步区)."""
-    pattern = f"*{value}*"
+    """Keyword fields equal to `value` or containing it as literal text (起步区 finds 济南新旧动能转换起步区;
+    `?` or `*` in a value are characters, not wildcards)."""
+    pattern = f"*{escape_wildcard(value)}*"
     clauses: list[dict[str, Any]] = []
     for f in fields:
         clauses.append({"term": {f: value}})

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from policywatch.core.errors import PolicywatchError
+from policywatch.core.netpolicy import NON_PUBLIC, AddressRefused, resolve_checked
+from policywatch.core.redact import redact
+from policywatch.core.settings import get_settings
 from policywatch.search.query import (
     F_INDEXED,
     SOURCE_FIELDS,
@@ -50,6 +53,8 @@ class Watch(BaseModel):
     min_growth: float | None = None
     doc_type: str | None = None
     webhook: str | None = None
+    # Signs this watch's webhook bodies instead of POLICYWATCH_WEBHOOK_SECRET; never listed or logged.
+    webhook_secret: str | None = Field(default=None, repr=False)
     owner: str | None = None
     enabled: bool = True
     created_at: AwareDatetime = Field(default_factory=_now)
@@ -59,7 +64,14 @@ class Watch(BaseModel):
                             min_growth=self.min_growth, doc_type=self.doc_type)
 
     def to_doc(self) -> dict[str, Any]:
+        """The stored document (secret included)."""
         return self.model_dump(mode="json")
+
+    def public_doc(self) -> dict[str, Any]:
+        """What may be shown: the stored document without the secret, only whether there is one."""
+        doc = self.model_dump(mode="json", exclude={"webhook_secret"})
+        doc["webhook_signed_by_own_secret"] = self.webhook_secret is not None
+        return doc
 
     def describe(self) -> str:
         parts = [f"query={self.query!r}"] if self.query else []
@@ -76,10 +88,29 @@ def validate_name(name: str) -> str:
     return name
 
 
-def validate_webhook(url: str) -> str:
+def validate_webhook(url: str, *, allow_private: bool | None = None) -> str:
+    """An http(s) URL whose host resolves only to public addresses (any address when `allow_private`,
+    which defaults to POLICYWATCH_WEBHOOK_ALLOW_PRIVATE). The alert stage checks again when it sends."""
     parts = urlsplit(url)
+    shown = redact(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PolicywatchError(f"--webhook {url!r} is not an http(s) URL (for example https://example.org/hook)")
+        raise PolicywatchError(f"--webhook {shown!r} is not an http(s) URL (for example https://example.org/hook)")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise PolicywatchError(f"--webhook {shown!r} has an invalid port") from exc
+    if allow_private is None:
+        allow_private = get_settings().webhook_allow_private
+    try:
+        resolve_checked(parts.hostname, port, allow=NON_PUBLIC if allow_private else ())
+    except AddressRefused as exc:
+        if exc.kind == "unresolved":  # not an internal address (yet): the send-time check decides
+            logger.warning("webhook host of %s does not resolve now; it is checked again at each send", shown)
+            return url
+        raise PolicywatchError(
+            f"--webhook {shown!r} refused: {exc}; webhooks go to public addresses only "
+            "(set POLICYWATCH_WEBHOOK_ALLOW_PRIVATE=true to allow internal receivers)"
+        ) from exc
     return url
 
 
@@ -93,14 +124,18 @@ def new_watch(
     min_growth: float | None = None,
     doc_type: str | None = None,
     webhook: str | None = None,
+    webhook_secret: str | None = None,
     owner: str | None = None,
     created_at: datetime | None = None,
+    allow_private: bool | None = None,
 ) -> Watch:
     """A validated Watch from user input; raises PolicywatchError with what to fix."""
     validate_name(name)
     filters = make_filters(zone=zone, region=region, metric=metric, min_growth=min_growth, doc_type=doc_type)
     if not query_terms(query) and not filters.to_dict():
         raise PolicywatchError("a watch needs --query or at least one filter (--zone, --metric, ...)")
+    if webhook_secret and not webhook:
+        raise PolicywatchError("--webhook-secret needs --webhook")
     if min_growth is not None and not filters.metric:
         logger.debug("--min-growth without --metric applies to any indicator")
     return Watch(
@@ -111,7 +146,8 @@ def new_watch(
         metric=filters.metric,
         min_growth=filters.min_growth,
         doc_type=filters.doc_type,
-        webhook=validate_webhook(webhook) if webhook else None,
+        webhook=validate_webhook(webhook, allow_private=allow_private) if webhook else None,
+        webhook_secret=webhook_secret or None,
         owner=owner,
         created_at=created_at or _now(),
     )

@@ -256,7 +256,8 @@ class AlertStage:
             watch = by_id[alert.alert_id].watch
             if watch.webhook:
                 report.webhooks += 1
-                self.deliverer.submit(watch.webhook, alert.model_dump(mode="json"), alert.alert_id)
+                self.deliverer.submit(watch.webhook, alert.model_dump(mode="json"), alert.alert_id,
+                                      secret=watch.webhook_secret)
 
     # --- deliveries ----------------------------------------------------------------------------
 
@@ -290,7 +291,7 @@ class AlertStage:
                                doc={"delivery": "failed", "delivery_error": "watch or webhook removed"})
                 continue
             body = {k: v for k, v in src.items() if k in Alert.model_fields}
-            if self.deliverer.submit(watch.webhook, body, hit["_id"]) is not None:
+            if self.deliverer.submit(watch.webhook, body, hit["_id"], secret=watch.webhook_secret):
                 n += 1
         return n
 

@@ -1,6 +1,11 @@
 """Webhook delivery off the stage's critical path: a small thread pool POSTs each alert with a timeout
 and bounded retries with exponential backoff, then records the outcome through a callback (the stage
-writes it to policy-alerts). A slow or failing endpoint costs a worker thread, never the stage."""
+writes it to policy-alerts). A slow or failing endpoint costs a worker thread, never the stage.
+
+Every body is sent as exact JSON bytes with a timestamp header and, when a secret is configured, an
+HMAC signature (`processors.alert.signing`); connections go only to addresses checked at send time
+(`processors.alert.guarded`), so a webhook can never reach a loopback, private or link-local service
+unless POLICYWATCH_WEBHOOK_ALLOW_PRIVATE is set."""
 
 from __future__ import annotations
 
@@ -13,6 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from policywatch.core.netpolicy import NON_PUBLIC, AddressRefused
+from policywatch.core.redact import redact
+from processors.alert.guarded import checked_transport
+from processors.alert.signing import body_bytes, signed_headers
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +51,19 @@ def post_with_retries(
     attempts: int = 3,
     backoff_s: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
+    secret: str | None = None,
 ) -> DeliveryResult:
-    """POST `body` as JSON; retry on connection errors, timeouts, 429 and 5xx; 4xx other than 429 is final."""
+    """POST `body` as signed JSON; retry on connection errors, timeouts, 429 and 5xx; 4xx other than 429
+    and a refused address are final."""
     start = time.monotonic()
     status: int | None = None
     error: str | None = None
+    payload = body_bytes(body)
     for attempt in range(1, attempts + 1):
+        headers = {"User-Agent": USER_AGENT, "X-Policywatch-Alert": alert_id,
+                   "Content-Type": "application/json", **signed_headers(payload, secret)}
         try:
-            resp = client.post(url, json=body, headers={"User-Agent": USER_AGENT,
-                                                        "X-Policywatch-Alert": alert_id})
+            resp = client.post(url, content=payload, headers=headers)
             status = resp.status_code
             if 200 <= status < 300:
                 return DeliveryResult(alert_id, True, attempt, status, None, time.monotonic() - start)
@@ -59,7 +73,11 @@ def post_with_retries(
         except httpx.TimeoutException as exc:
             error = f"timeout: {type(exc).__name__}"
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = redact(f"{type(exc).__name__}: {exc}")
+        except AddressRefused as exc:
+            error = f"refused: {exc}"
+            if exc.kind != "unresolved":  # DNS trouble may pass; a private address will not
+                return DeliveryResult(alert_id, False, attempt, None, error, time.monotonic() - start)
         if attempt < attempts:
             sleep(backoff_s * (2 ** (attempt - 1)))
     return DeliveryResult(alert_id, False, attempts, status, error, time.monotonic() - start)
@@ -77,12 +95,24 @@ class WebhookDeliverer:
         backoff_s: float = 0.5,
         workers: int = 4,
         max_pending: int = 10_000,
+        allow_private: bool | None = None,
+        secret: str | None = None,
     ) -> None:
+        """`allow_private` and `secret` default to POLICYWATCH_WEBHOOK_ALLOW_PRIVATE and _SECRET."""
+        if allow_private is None or secret is None:
+            from policywatch.core.settings import get_settings
+
+            s = get_settings()
+            allow_private = s.webhook_allow_private if allow_private is None else allow_private
+            if secret is None and s.webhook_secret is not None:
+                secret = s.webhook_secret.get_secret_value()
         self._record = record
         self._attempts = attempts
         self._backoff_s = backoff_s
         self._max_pending = max_pending
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False)
+        self._secret = secret  # the deployment's; a watch's own secret wins (submit)
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False,
+                                    transport=checked_transport(NON_PUBLIC if allow_private else ()))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
         self._pending = 0
         self._lock = threading.Lock()
@@ -94,7 +124,8 @@ class WebhookDeliverer:
     def pending(self) -> int:
         return self._pending
 
-    def submit(self, url: str, body: dict[str, Any], alert_id: str) -> Future[DeliveryResult] | None:
+    def submit(self, url: str, body: dict[str, Any], alert_id: str,
+               secret: str | None = None) -> Future[DeliveryResult] | None:
         with self._lock:
             if self._pending >= self._max_pending:
                 # Left as delivery=pending in policy-alerts; the stage's sweep retries it later.
@@ -102,12 +133,12 @@ class WebhookDeliverer:
                 logger.warning("webhook queue full (%d); alert %s left pending", self._pending, alert_id)
                 return None
             self._pending += 1
-        return self._pool.submit(self._deliver, url, body, alert_id)
+        return self._pool.submit(self._deliver, url, body, alert_id, secret or self._secret)
 
-    def _deliver(self, url: str, body: dict[str, Any], alert_id: str) -> DeliveryResult:
+    def _deliver(self, url: str, body: dict[str, Any], alert_id: str, secret: str | None) -> DeliveryResult:
         try:
             result = post_with_retries(self._client, url, body, alert_id=alert_id, attempts=self._attempts,
-                                       backoff_s=self._backoff_s)
+                                       backoff_s=self._backoff_s, secret=secret)
             if result.delivered:
                 self.delivered += 1
             else:

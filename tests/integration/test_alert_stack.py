@@ -16,8 +16,11 @@ import pytest
 
 from policywatch.bootstrap import build_alert, run_stage
 from policywatch.provision.elasticsearch import index_body
+from policywatch.search.query import SearchRequest, make_filters
+from policywatch.search.service import search
 from policywatch.search.watches import WatchStore, new_watch
 from processors.alert.engine import AlertStage, StageConfig
+from processors.alert.signing import verify
 from processors.index import bulk_actions
 from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, WATCHES_INDEX
 from tests.golden.relevance.corpus import corpus_files, extracted
@@ -96,12 +99,15 @@ def test_watch_added_after_indexing_fires_only_for_later_documents(es, indices, 
 class _Hook:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.bodies: list[dict] = []
+        self.raw: list[tuple[dict[str, str], bytes]] = []
         self.delay_s = delay_s
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
-                hook.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.raw.append((dict(self.headers.items()), raw))
+                hook.bodies.append(json.loads(raw))
                 time.sleep(hook.delay_s)
                 try:
                     self.send_response(200)
@@ -122,7 +128,7 @@ class _Hook:
         self.server.server_close()
 
 
-def test_webhook_on_loopback_receives_the_alert(es, indices, docs) -> None:
+def test_webhook_on_loopback_receives_the_alert(es, indices, docs, allow_private_webhooks) -> None:
     hook = _Hook()
     try:
         WatchStore(es, indices["watches"]).add(new_watch("gdp-qibuqu", query="起步区 生产总值",
@@ -139,11 +145,15 @@ def test_webhook_on_loopback_receives_the_alert(es, indices, docs) -> None:
     body = hook.bodies[0]
     assert body["watch"] == "gdp-qibuqu" and body["doc_id"] == docs["004"].doc_id
     assert body["url"] == docs["004"].url and body["alert_id"] and body["highlights"]
+    headers, raw = hook.raw[0]
+    assert verify("stack-test-secret", headers, raw)  # signed with POLICYWATCH_WEBHOOK_SECRET
     stored = _alerts(es, indices["alerts"])[0]
     assert stored["delivery"] == "delivered" and stored["delivery_attempts"] == 1 and stored["delivered_at"]
 
 
-def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(es, indices, docs) -> None:
+def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(
+    es, indices, docs, allow_private_webhooks
+) -> None:
     hook = _Hook(delay_s=3.0)
     try:
         store = WatchStore(es, indices["watches"])
@@ -169,6 +179,58 @@ def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(es, indices, docs)
     assert slow["delivery_error"].startswith("timeout")
     assert by_watch["no-hook"]["delivery"] == "none"
     assert len(hook.bodies) == 2  # one try and one retry
+
+
+def test_send_time_check_refuses_a_loopback_webhook_the_deployment_does_not_allow(es, indices, docs) -> None:
+    """A watch stored when private targets were allowed (or whose name now resolves inside): the stage
+    checks again at send time, sends nothing and records why."""
+    hook = _Hook()
+    try:
+        WatchStore(es, indices["watches"]).add(new_watch("inside", query="起步区", webhook=hook.url,
+                                                         allow_private=True))
+        _index(es, indices, docs["004"])
+        stage = _stage(es, indices, [])
+        stage.deliverer.close()
+        from processors.alert.webhook import WebhookDeliverer
+
+        stage.deliverer = WebhookDeliverer(stage.record_delivery, attempts=3, backoff_s=0.05,
+                                           allow_private=False)
+        assert stage.handle_batch([docs["004"]]).new_alerts == 1
+        assert stage.deliverer.drain(10)
+        stage.close()
+    finally:
+        hook.close()
+    assert hook.raw == []
+    [stored] = _alerts(es, indices["alerts"])
+    assert stored["delivery"] == "failed" and stored["delivery_attempts"] == 1
+    assert stored["delivery_error"] == "refused: 127.0.0.1 is a loopback address"
+
+
+def test_filter_values_are_literal_text_in_searches_and_watches(es, indices, docs) -> None:
+    """`--zone '?'` matched every document when it was pasted into a wildcard; 002's zone is really
+    `**经开区` (a redacted name), so `*` must match that one document only."""
+    names = ["000", "002", "004", "r01_bio_plan"]
+    store = WatchStore(es, indices["watches"])
+    store.add(new_watch("any-char", zone="?"))
+    store.add(new_watch("star", zone="*"))
+    store.add(new_watch("qibuqu", zone="起步区"))
+    _index(es, indices, *(docs[n] for n in names), refresh="wait_for")
+
+    def zone_hits(zone: str | None = None, region: str | None = None) -> set[str]:
+        request = SearchRequest("", make_filters(zone=zone, region=region), limit=50)
+        return {h.doc_id for h in search(es, request, index=indices["docs"]).hits}
+
+    assert zone_hits("?") == set() and zone_hits("??") == set() and zone_hits("*?*") == set()
+    assert zone_hits("*") == {docs["002"].doc_id}
+    assert zone_hits("起步区") == {docs["004"].doc_id}  # containment still works
+    assert zone_hits(region="?") == set()
+    assert zone_hits(region="济南") == {docs["000"].doc_id, docs["004"].doc_id}
+    published: list = []
+    stage = _stage(es, indices, published)
+    stage.handle_batch([docs[n] for n in names])
+    stage.close()
+    assert sorted((a.watch, a.doc_id) for a in published) == sorted(
+        [("star", docs["002"].doc_id), ("qibuqu", docs["004"].doc_id)])
 
 
 def _consume_all(settings, topic: str, group: str) -> list[dict]:

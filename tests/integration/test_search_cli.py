@@ -7,7 +7,7 @@ import json
 from policywatch.cli import main
 
 
-def test_watch_add_list_rm_and_search_json(stack, es, unique_name, capsys) -> None:
+def test_watch_add_list_rm_and_search_json(stack, es, unique_name, capsys, allow_private_webhooks) -> None:
     from policywatch.provision import Report
     from policywatch.provision.elasticsearch import ensure_indices
 
@@ -15,13 +15,17 @@ def test_watch_add_list_rm_and_search_json(stack, es, unique_name, capsys) -> No
     name = unique_name("watch")
     try:
         assert main(["watch", "add", name, "--query", "生物医药", "--region", "山东", "--metric", "GDP",
-                     "--min-growth", "10", "--webhook", "http://127.0.0.1:9/h", "--owner", "test"]) == 0
+                     "--min-growth", "10", "--webhook", "http://127.0.0.1:9/h", "--webhook-secret", "s3cr3t",
+                     "--owner", "test"]) == 0
         assert main(["watch", "add", name, "--query", "x"]) == 1
         assert "exists" in capsys.readouterr().err
         assert main(["watch", "list", "--json"]) == 0
         listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         mine = [w for w in listed if w["name"] == name]
         assert mine and mine[0]["metric"] == "gdp" and mine[0]["min_growth"] == 10 and mine[0]["enabled"]
+        assert mine[0]["webhook_signed_by_own_secret"] and "webhook_secret" not in mine[0]
+        assert main(["watch", "list"]) == 0
+        assert "s3cr3t" not in capsys.readouterr().out
     finally:
         main(["watch", "rm", name])
     assert main(["watch", "rm", name]) == 1

@@ -25,7 +25,8 @@ DOCS = [
 
 
 def test_new_watch_validates() -> None:
-    w = new_watch("bio", query="生物医药", metric="GDP", min_growth=10, webhook="http://127.0.0.1:9/h")
+    w = new_watch("bio", query="生物医药", metric="GDP", min_growth=10, webhook="http://127.0.0.1:9/h",
+                  allow_private=True)
     assert w.metric == "gdp" and w.enabled and w.created_at.tzinfo is not None
     with pytest.raises(PolicywatchError, match="http"):
         new_watch("bio", query="x", webhook="ftp://example.org")
@@ -98,6 +99,32 @@ def test_msearch_lines_and_parse() -> None:
     assert errors == [(w2, "boom")]
     alert = matches[0].to_alert()
     assert alert.alert_id == alert_id("a", "d0") and alert.delivery == "none" and alert.year == 2022
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9200/", "http://localhost:9200/", "http://10.0.0.8/h", "http://169.254.169.254/latest",
+    "http://[::1]/h", "http://[fd00::5]/h", "http://0.0.0.0/h", "http://[::ffff:127.0.0.1]/h",
+    "http://[::ffff:a9fe:a9fe]/h",
+])
+def test_watch_webhook_to_an_internal_address_is_refused(url: str) -> None:
+    with pytest.raises(PolicywatchError, match="refused: .* address|refused: .* name"):
+        new_watch("bio", query="x", webhook=url, allow_private=False)
+    assert new_watch("bio", query="x", webhook=url, allow_private=True).webhook == url
+
+
+def test_refusal_message_does_not_show_credentials() -> None:
+    with pytest.raises(PolicywatchError) as info:
+        new_watch("bio", query="x", webhook="http://u:hunter2@10.0.0.1/h", allow_private=False)
+    assert "hunter2" not in str(info.value) and "http://***@10.0.0.1/h" in str(info.value)
+
+
+def test_watch_secret_is_stored_but_never_shown() -> None:
+    w = new_watch("bio", query="x", webhook="https://93.184.216.34/h", webhook_secret="s3")
+    assert w.to_doc()["webhook_secret"] == "s3" and "s3" not in repr(w)
+    public = w.public_doc()
+    assert "webhook_secret" not in public and public["webhook_signed_by_own_secret"] is True
+    with pytest.raises(PolicywatchError, match="needs --webhook"):
+        new_watch("bio", query="x", webhook_secret="s3")
 
 
 def test_watch_round_trips_through_its_stored_document() -> None:

@@ -66,7 +66,7 @@ class FakeDeliverer:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict, str]] = []
 
-    def submit(self, url: str, body: dict, alert_id: str) -> None:
+    def submit(self, url: str, body: dict, alert_id: str, secret: str | None = None) -> None:
         self.sent.append((url, body, alert_id))
 
 
@@ -85,7 +85,7 @@ def _stage(es: FakeES, published: list, **cfg: Any) -> tuple[AlertStage, FakeDel
 
 
 def test_one_alert_per_watch_and_document_across_replays() -> None:
-    watches = [new_watch("bio", query="生物医药", webhook="http://127.0.0.1:1/h"),
+    watches = [new_watch("bio", query="生物医药", webhook="http://127.0.0.1:1/h", allow_private=True),
                new_watch("gdp", query="生产总值")]
     es = FakeES(watches, {"a", "b"})
     published: list = []
@@ -112,7 +112,8 @@ def test_waits_for_searchable_then_skips_the_missing() -> None:
 
 
 def test_create_conflict_from_another_worker_is_not_a_second_alert() -> None:
-    es = FakeES([new_watch("bio", query="生物医药", webhook="http://127.0.0.1:1/h")], {"a"})
+    watch = new_watch("bio", query="生物医药", webhook="http://127.0.0.1:1/h", allow_private=True)
+    es = FakeES([watch], {"a"})
     published: list = []
     stage, deliverer = _stage(es, published)
     original_mget = es.mget
