@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
@@ -53,6 +53,13 @@ def em_safe(fragment: str) -> Markup:
     return Markup(_EM.sub(r"<\1em>", str(escape(fragment))))
 
 
+def url_origin(url: str) -> str:
+    """A delivery URL as scheme://host/…: its path and query can carry tokens, so they are not shown."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}/…"
+
+
 def fmt_indicator_value(ind: dict[str, Any]) -> str:
     if ind.get("redacted"):
         return "(masked)"
@@ -66,6 +73,7 @@ def create_app(es: Any, config: WebConfig | None = None) -> Starlette:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["em_safe"] = em_safe
     templates.env.filters["value"] = fmt_indicator_value
+    templates.env.filters["url_origin"] = url_origin
     templates.env.globals["metrics"] = METRICS
     templates.env.globals["doc_types"] = DOC_TYPES
     watches = WatchStore(es, cfg.watches_index)
