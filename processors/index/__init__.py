@@ -60,6 +60,8 @@ def indicator_sources(doc: ExtractedDocument, *, indexed_at: datetime | None = N
         item = {**common, **indicator.model_dump(mode="json"), "indicator_id": indicator_id(doc.doc_id, n)}
         if item.get("year") is None:
             item["year"] = ext.year
+        if item.get("zone") is None:  # a figure of no named sub-zone is the document's zone's
+            item["zone"] = ext.zone
         out.append(item)
     return out
 
