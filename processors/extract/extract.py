@@ -11,7 +11,7 @@ from processors.extract.entities import find_entities
 from processors.extract.facts import doc_type, find_zones, main_zone, report_period, report_year
 from processors.extract.gazetteer import find_places, resolve_region
 from processors.extract.indicators import Context, extract_indicators, head_frame, to_indicators
-from processors.extract.normalize import Normalized, normalize
+from processors.extract.normalize import Normalized, normalize, strip_pinyin
 from processors.extract.outline import find_headings, sections
 from schemas.cleaned import CleanedDocument
 from schemas.extracted import Entity, Extraction, Indicator, OutlineItem, Region
@@ -103,7 +103,7 @@ def _zone_written(norm: Normalized, zone: str | None, mentions) -> str | None:
         return zone
     for m in mentions:
         if m.name == zone:
-            return _orig(norm, m.start, m.end)
+            return strip_pinyin(_orig(norm, m.start, m.end))  # 開發(fā)區 is written 開發區
     return zone
 
 
@@ -115,7 +115,7 @@ def _written_label(norm: Normalized, ind: Indicator, draft) -> Indicator:
     label = draft.label
     start = draft.start
     if norm.text.startswith(label, start):
-        written = re.sub(r"\s+", "", _orig(norm, start, start + len(label)))
+        written = strip_pinyin(re.sub(r"\s+", "", _orig(norm, start, start + len(label))))
         if written != label:
             update["label"] = written
     unit_span = draft.extra.get("unit_span")

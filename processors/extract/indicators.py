@@ -27,7 +27,7 @@ _THOUSANDS = re.compile(r",\d{3}(?!\d)")
 _LEAD_JUNK = re.compile(
     r"^(?:[\s\"'“”‘’]|其中|包括|另外|此外|同时|"
     r"(?:19|20)\d{2}(?:年(?:度)?)?|\d{1,2}\s*(?:-|至|~)\s*\d{1,2}\s*月份?|截[至止](?:目前|\d{1,2}月(?:底|末))|"
-    r"按(?:可比|不变)价(?:格)?计算|(?:按)?可比价|今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
+    r"[,;、(]+|[(]?其中|按(?:可比|不变)价(?:格)?计算|(?:按)?可比价|今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
     r"开发区|经开区|高新区|起步区|(?:\(直管区\))|区内|区域内|辖区内|预计|力争|确保|计划|争取|预期|将|要|年内|当年|"
     r"累计|共计|合计|总计|共有|共|"
     r"完成|实现|达到|达(?!成)|推动|推进|加快|促进|的)+"
@@ -222,6 +222,9 @@ def _growth_of(m: re.Match[str]) -> tuple[float | None, str, bool]:
     if num is not None:
         if unit == "倍":
             num = num * 100
+        elif unit == "成":  # 9成半 = 95%, 7成3 = 73%
+            tenth = m.group("cheng")
+            num = num * 10 + (5 if tenth == "半" else int(tenth) if tenth else 0)
         if verb in ("下降", "减少", "降低", "回落", "衰退", "下滑", "降幅", "年减"):
             num = -num
         if m.group("sign"):
@@ -879,7 +882,7 @@ def _value(
             currency=currency,
             redacted=q.redacted,
             approx=approx,
-            extra={"unit_span": unit_span},
+            extra={"unit_span": unit_span, "value_end": m.end()},
         )
     )
     return True
@@ -1047,7 +1050,7 @@ def _resolve_context(
 ) -> None:
     head = _blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE)
     frame_period, frame_year = frame
-    after = _BRACKET_PERIOD.match(text, d.end)
+    after = _BRACKET_PERIOD.match(text, d.extra.get("value_end", d.end)) or _BRACKET_PERIOD.match(text, d.end)
     d.period = d.extra.get("period") or (
         (_period_of(after.group(1), 0, len(after.group(1))) if after else None)
         or _period_of(head + d.label, 0, len(head) + len(d.label))

@@ -161,6 +161,11 @@ def _strip_pinyin(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     return "".join(out), kept
 
 
+def strip_pinyin(text: str) -> str:
+    """The text without the pinyin readings a converter left after characters."""
+    return _PINYIN.sub("", text)
+
+
 def normalize(text: str) -> Normalized:
     work, offsets = _nfkc_with_cr(text) if "\r" in text else _nfkc(text)
     work, offsets = _strip_pinyin(work, offsets)
