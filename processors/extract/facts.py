@@ -93,6 +93,11 @@ def find_zones(text: str) -> list[ZoneMention]:
         prefix = _trim_prefix(raw)
         suffix = m.group("suffix")
         start = m.start("suffix") - len(prefix)
+        prev = out[-1] if out else None
+        if suffix == "片区" and prefix and prev is not None and prev.end == start and not prev.generic:
+            # 河南自贸试验区开封片区: the area of a free-trade zone is one name with it
+            out[-1] = ZoneMention(prev.name + prefix + suffix, suffix, "zone", False, prev.start, m.end())
+            continue
         out.append(ZoneMention(prefix + suffix, suffix, kinds[suffix], not prefix, start, m.end()))
     return out
 

@@ -789,7 +789,9 @@ def _value(
             noun, predicate = post
             predicate = predicate.strip()
             if not _predicate_ok(predicate):
-                return True
+                if not _ABOVE_SCALE_NOUN.fullmatch(noun):
+                    return True
+                predicate = ""  # 202家规模以上工业企业实现总产值…: the count is an indicator of its own
             verb = label if label and _ACQ.match(label) else ""
             if not verb and not predicate:
                 chain = max(text.rfind(ch, s0, m.start()) for ch in ",;:") + 1
@@ -1104,6 +1106,7 @@ def _dedupe(drafts: list[_Draft]) -> list[_Draft]:
     return out
 
 
+_ABOVE_SCALE_NOUN = re.compile(r"(?:规模以上|规上)(?:工业)?企业")
 _TOTAL_INVESTMENT = re.compile(r"(?:计划)?总投资(?:额)?|投资总(?:金)?额")
 _ABOVE_SCALE_SUBJECT = re.compile(r"(?:规上|规模以上)(?:工业)?企业(?:\d+户|\d+家)?[^,;。]{0,4}$")
 
