@@ -204,3 +204,19 @@ def check_source_health(
         "checked": len(reports),
         "flagged": {r.source_id: r.state for r in reports if r.flags},
     }
+
+
+# --- alert_digest --------------------------------------------------------------------------------
+
+
+def send_alert_digests() -> list[dict[str, Any]]:
+    """Send the daily digests (as `policywatch watch digest`); one report per daily-digest watch."""
+    from policywatch.core.elasticsearch import make_es
+    from processors.alert.digest import send_digests
+    from schemas.indices import ALERTS_INDEX, WATCHES_INDEX
+
+    es = make_es(get_settings())
+    try:
+        return [r.to_dict() for r in send_digests(es, watches_index=WATCHES_INDEX, alerts_index=ALERTS_INDEX)]
+    finally:
+        es.close()

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -20,6 +20,8 @@ from policywatch.core.errors import PolicywatchError
 from policywatch.core.netpolicy import NON_PUBLIC, AddressRefused, resolve_checked
 from policywatch.core.redact import redact
 from policywatch.core.settings import get_settings
+from policywatch.search.channels import describe as describe_channel
+from policywatch.search.channels import validate_channel
 from policywatch.search.query import (
     F_INDEXED,
     SOURCE_FIELDS,
@@ -29,7 +31,7 @@ from policywatch.search.query import (
     make_filters,
     query_terms,
 )
-from schemas.indices import WATCHES_INDEX
+from schemas.indices import ALERTS_INDEX, WATCHES_INDEX
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ class Watch(BaseModel):
     webhook: str | None = None
     # Signs this watch's webhook bodies instead of POLICYWATCH_WEBHOOK_SECRET; never listed or logged.
     webhook_secret: str | None = Field(default=None, repr=False)
+    # apprise URLs (DingTalk, WeCom, Feishu, e-mail, Slack: policywatch.search.channels); they carry tokens.
+    notify: list[str] = Field(default_factory=list, repr=False)
+    digest: Literal["off", "daily"] = "off"  # daily: one message a day instead of one per alert
     owner: str | None = None
     enabled: bool = True
     created_at: AwareDatetime = Field(default_factory=_now)
@@ -70,8 +75,15 @@ class Watch(BaseModel):
     def public_doc(self) -> dict[str, Any]:
         """What may be shown: the stored document without the secret, only whether there is one."""
         doc = self.model_dump(mode="json", exclude={"webhook_secret"})
+        doc["webhook"] = redact(self.webhook) if self.webhook else None
         doc["webhook_signed_by_own_secret"] = self.webhook_secret is not None
+        doc["notify"] = [describe_channel(u) for u in self.notify]
         return doc
+
+    @property
+    def delivers(self) -> bool:
+        """Whether alerts of this watch go anywhere (webhook or channels)."""
+        return bool(self.webhook or self.notify)
 
     def describe(self) -> str:
         parts = [f"query={self.query!r}"] if self.query else []
@@ -128,12 +140,21 @@ def new_watch(
     owner: str | None = None,
     created_at: datetime | None = None,
     allow_private: bool | None = None,
+    notify: list[str] | None = None,
+    digest: str = "off",
 ) -> Watch:
     """A validated Watch from user input; raises PolicywatchError with what to fix."""
     validate_name(name)
     filters = make_filters(zone=zone, region=region, metric=metric, min_growth=min_growth, doc_type=doc_type)
     if not query_terms(query) and not filters.to_dict():
         raise PolicywatchError("a watch needs --query or at least one filter (--zone, --metric, ...)")
+    if digest not in ("off", "daily"):
+        raise PolicywatchError(f"--digest {digest!r}: use off or daily")
+    if digest == "daily" and not (webhook or notify):
+        raise PolicywatchError("--digest daily needs --webhook or --notify (where to send the digest)")
+    if allow_private is None:
+        allow_private = get_settings().webhook_allow_private
+    channels = [validate_channel(u, allow_private=allow_private) for u in notify or []]
     if webhook_secret and not webhook:
         raise PolicywatchError("--webhook-secret needs --webhook")
     if min_growth is not None and not filters.metric:
@@ -148,6 +169,8 @@ def new_watch(
         doc_type=filters.doc_type,
         webhook=validate_webhook(webhook, allow_private=allow_private) if webhook else None,
         webhook_secret=webhook_secret or None,
+        notify=list(dict.fromkeys(channels)),
+        digest=digest,  # type: ignore[arg-type]
         owner=owner,
         created_at=created_at or _now(),
     )
@@ -203,6 +226,32 @@ def group_match_body(watches: list[Watch], doc_ids: list[str]) -> dict[str, Any]
         "_source": False,
         "track_total_hits": False,
     }
+
+
+_FAILED = ("delivery", "channels", "digest")  # policy-alerts fields that say "failed"
+
+
+def delivery_failures(es: Any, alerts_index: str = ALERTS_INDEX) -> dict[str, dict[str, Any]]:
+    """Per watch: how many of its alerts failed a delivery (webhook, channel or digest), and the
+    newest failure's error and time. Read from policy-alerts; an absent index means none."""
+    from elasticsearch import NotFoundError
+
+    try:
+        resp = es.search(index=alerts_index, size=0, query={"bool": {
+            "should": [{"term": {f: "failed"}} for f in _FAILED], "minimum_should_match": 1}},
+            aggs={"by_watch": {"terms": {"field": "watch", "size": 10_000}, "aggs": {"last": {"top_hits": {
+                "size": 1, "sort": [{"matched_at": "desc"}],
+                "_source": ["delivery_error", "channel_error", "digest_error", "matched_at"]}}}}})
+    except NotFoundError:
+        return {}
+    body = resp.body if hasattr(resp, "body") else resp
+    out: dict[str, dict[str, Any]] = {}
+    for bucket in body["aggregations"]["by_watch"]["buckets"]:
+        src = bucket["last"]["hits"]["hits"][0]["_source"]
+        error = src.get("delivery_error") or src.get("channel_error") or src.get("digest_error")
+        out[bucket["key"]] = {"failed": bucket["doc_count"], "last_error": error,
+                              "last_at": src.get("matched_at")}
+    return out
 
 
 class WatchStore:

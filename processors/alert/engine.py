@@ -23,6 +23,7 @@ from typing import Any
 
 from policywatch.core.errors import PolicywatchError
 from policywatch.search.watches import Watch, WatchStore
+from processors.alert.delivery import ChannelDeliverer, ChannelResult, outcome_fields, pending_fields
 from processors.alert.matcher import (
     BatchDoc,
     Candidate,
@@ -43,6 +44,17 @@ logger = logging.getLogger(__name__)
 
 DOCS_ALIAS = DOCS_INDEX
 STAGE = "alert"
+
+
+def one_per_cluster(matches: Sequence[Match]) -> dict[str, Match]:
+    """One match per alert id, i.e. per (watch, cluster): a report and its reposts in one batch fire once,
+    for the first copy when it is among them (else for the first repost seen)."""
+    unique: dict[str, Match] = {}
+    for m in matches:
+        held = unique.get(m.alert_id)
+        if held is None or (m.doc_id == m.cluster_id and held.doc_id != held.cluster_id):
+            unique[m.alert_id] = m
+    return unique
 
 
 class AlertStoreError(PolicywatchError):
@@ -101,6 +113,7 @@ class AlertStage:
         config: StageConfig | None = None,
         *,
         deliverer: WebhookDeliverer | None = None,
+        channels: ChannelDeliverer | None = None,
     ) -> None:
         self.es = es
         self.publish = publish
@@ -113,6 +126,7 @@ class AlertStage:
             backoff_s=self.config.webhook_backoff_s,
             workers=self.config.webhook_workers,
         )
+        self.channels = channels or ChannelDeliverer(self.record_channels)
         self._watches: list[Watch] = []
         self._watches_at = float("-inf")
 
@@ -189,13 +203,15 @@ class AlertStage:
                 lines = msearch_lines(part, self.config.docs_index, highlight=self.config.es_highlight)
                 resp = _body(self.es.msearch(searches=lines))
                 found, errors = parse_msearch(part, resp["responses"])
-            if not self.config.es_highlight:
-                batch = {d.doc_id: d for d in docs}
-                for m in found:
-                    doc = batch.get(m.doc_id)
-                    if doc is not None:
-                        m.source = doc.source
-                        m.highlights = snippets(doc.text, m.watch.query)
+            batch = {d.doc_id: d for d in docs}
+            for m in found:
+                doc = batch.get(m.doc_id)
+                if doc is None:
+                    continue
+                m.cluster_id = doc.cluster_id
+                if not self.config.es_highlight:
+                    m.source = doc.source
+                    m.highlights = snippets(doc.text, m.watch.query)
             matches.extend(found)
             for watch, reason in errors:
                 logger.error("alert: watch %r failed to run and was skipped: %s", watch.name, reason)
@@ -218,7 +234,7 @@ class AlertStage:
         return {d["_id"] for d in resp["docs"] if d.get("found")}
 
     def fire(self, matches: Sequence[Match], report: BatchReport) -> None:
-        unique = {m.alert_id: m for m in matches}
+        unique = one_per_cluster(matches)
         already = self.existing(list(unique))
         report.duplicates += len(already)
         fresh = [m for aid, m in unique.items() if aid not in already]
@@ -228,9 +244,11 @@ class AlertStage:
         self.publish(alerts)  # at-least-once: before the create, so a crash in between repeats the produce
 
         ops: list[dict[str, Any]] = []
+        watches = {m.alert_id: m.watch for m in fresh}
         for alert in alerts:
             ops.append({"create": {"_index": self.config.alerts_index, "_id": alert.alert_id}})
-            ops.append({**alert.model_dump(mode="json"), "delivery_attempts": 0})
+            ops.append({**alert.model_dump(mode="json"), "delivery_attempts": 0,
+                        **pending_fields(watches[alert.alert_id])})
         resp = _body(self.es.bulk(operations=ops, refresh=False))
         created: set[str] = set()
         failures: list[str] = []
@@ -254,12 +272,22 @@ class AlertStage:
             report.fired_at[alert.alert_id] = now
             report.fired_docs[alert.alert_id] = alert.doc_id
             watch = by_id[alert.alert_id].watch
-            if watch.webhook:
+            self.deliver_channels(watch, alert)
+            if watch.webhook and watch.digest == "off":
                 report.webhooks += 1
                 self.deliverer.submit(watch.webhook, alert.model_dump(mode="json"), alert.alert_id,
                                       secret=watch.webhook_secret)
 
     # --- deliveries ----------------------------------------------------------------------------
+
+    def deliver_channels(self, watch: Watch, alert: Alert) -> None:
+        """Hand the alert to the watch's apprise channels (not for daily-digest watches)."""
+        if watch.notify and watch.digest == "off":
+            self.channels.submit(alert.alert_id, watch.notify, alert.model_dump(mode="json"))
+
+    def record_channels(self, alert_id: str, results: list[ChannelResult]) -> None:
+        self.es.update(index=self.config.alerts_index, id=alert_id, doc=outcome_fields(results),
+                       retry_on_conflict=3)
 
     def record_delivery(self, result: DeliveryResult) -> None:
         doc = {
@@ -295,6 +323,29 @@ class AlertStage:
                 n += 1
         return n
 
+    def sweep_channels(self) -> int:
+        """Resubmit the channel deliveries of alerts an earlier process stored but never delivered
+        (`channels: pending` for longer than `sweep_after_s`)."""
+        cutoff = (datetime.now(UTC) - timedelta(seconds=self.config.sweep_after_s)).isoformat()
+        try:
+            resp = _body(self.es.search(index=self.config.alerts_index, size=1000, query={"bool": {"filter": [
+                {"term": {"channels": "pending"}}, {"range": {"matched_at": {"lte": cutoff}}}]}}))
+        except Exception:  # a missing index or a hiccup: nothing to sweep now
+            logger.debug("alert: channel sweep skipped", exc_info=True)
+            return 0
+        n = 0
+        for hit in resp["hits"]["hits"]:
+            watch = self.store.get(hit["_source"].get("watch", ""))
+            if watch is None or not watch.notify:
+                self.es.update(index=self.config.alerts_index, id=hit["_id"],
+                               doc={"channels": "failed", "channel_error": "watch or channels removed"})
+                continue
+            self.channels.submit(hit["_id"], watch.notify, hit["_source"])
+            n += 1
+        return n
+
     def close(self) -> None:
         self.deliverer.drain(timeout_s=self.config.webhook_timeout_s * self.config.webhook_attempts + 5)
         self.deliverer.close()
+        self.channels.drain()
+        self.channels.close()

@@ -20,9 +20,11 @@ from policywatch.search.watches import Watch, group_match_body, match_body
 from schemas import Alert, ExtractedDocument, sha256_hex
 
 
-def alert_id(watch_name: str, doc_id: str) -> str:
-    """One alert per (watch, document): the id is stable across replays and restarts."""
-    return sha256_hex(watch_name + doc_id)
+def alert_id(watch_name: str, doc_id: str, cluster_id: str | None = None) -> str:
+    """One alert per (watch, cluster): reposts of a report share the cluster of its first copy
+    (`cluster_id`, which is the first copy's doc_id), so a repost maps to the alert already fired. The id
+    is stable across replays and restarts, and equals sha256(watch + doc_id) for a first copy."""
+    return sha256_hex(watch_name + (cluster_id or doc_id))
 
 
 @dataclass(slots=True)
@@ -33,6 +35,7 @@ class BatchDoc:
     haystack: str  # normalized title + text (+ simplified text)
     text: str = ""  # the text snippets are cut from (the simplified copy when there is one)
     source: dict[str, Any] = field(default_factory=dict)  # title, url, zone, year for the alert
+    cluster_id: str | None = None  # the report's cluster (first copy's doc_id): one alert per cluster
 
     @classmethod
     def from_extracted(cls, doc: ExtractedDocument) -> BatchDoc:
@@ -41,7 +44,7 @@ class BatchDoc:
         ext = doc.extraction
         source = {"title": doc.title, "url": doc.url, "zone": ext.zone, "year": ext.year}
         return cls(doc_id=doc.doc_id, haystack=normalize("\n".join(parts)),
-                   text=doc.text_simplified or doc.text, source=source)
+                   text=doc.text_simplified or doc.text, source=source, cluster_id=doc.cluster_id or None)
 
 
 @dataclass(slots=True)
@@ -56,10 +59,11 @@ class Match:
     doc_id: str
     source: dict[str, Any] = field(default_factory=dict)
     highlights: list[str] = field(default_factory=list)
+    cluster_id: str | None = None
 
     @property
     def alert_id(self) -> str:
-        return alert_id(self.watch.name, self.doc_id)
+        return alert_id(self.watch.name, self.doc_id, self.cluster_id)
 
     def to_alert(self) -> Alert:
         src = self.source
@@ -74,7 +78,8 @@ class Match:
             zone=src.get("zone"),
             year=year if isinstance(year, int) else None,
             highlights=self.highlights,
-            delivery="pending" if self.watch.webhook else "none",
+            # a daily-digest watch sends its webhook with the digest, not per alert
+            delivery="pending" if self.watch.webhook and self.watch.digest == "off" else "none",
         )
 
 

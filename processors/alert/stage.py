@@ -58,6 +58,9 @@ class AlertRunnerStage:
         swept = self.alert_stage.sweep_pending()
         if swept:
             logger.info("alert: %d webhooks left pending by an earlier run resubmitted", swept)
+        swept = self.alert_stage.sweep_channels()
+        if swept:
+            logger.info("alert: %d channel deliveries left pending by an earlier run resubmitted", swept)
 
     def handle(self, batch: Sequence[ExtractedDocument]) -> list[Result]:
         if not batch:

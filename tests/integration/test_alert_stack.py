@@ -5,10 +5,12 @@ it never touches policy-* data and runs beside other tests."""
 
 from __future__ import annotations
 
+import email
 import json
 import threading
 import time
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -231,6 +233,152 @@ def test_filter_values_are_literal_text_in_searches_and_watches(es, indices, doc
     stage.close()
     assert sorted((a.watch, a.doc_id) for a in published) == sorted(
         [("star", docs["002"].doc_id), ("qibuqu", docs["004"].doc_id)])
+
+
+def test_a_repost_fires_no_second_alert(es, settings, indices, unique_name, allow_private_webhooks) -> None:
+    """The report and a repost of it (another site, a source line added) go through the real clean stage
+    with the Elasticsearch fingerprint store: the repost joins the first copy's cluster, and the watch
+    fires once per (watch, cluster) — one alert, one webhook — however the copies are batched."""
+    from datetime import UTC, datetime, timedelta
+
+    from processors.clean import clean_batch
+    from processors.clean.dedup import EsFingerprintStore
+    from processors.extract import extract_document
+    from processors.replay import raw_document_for_file
+    from schemas import RawDocument
+    from tests.golden.relevance.corpus import corpus_files
+
+    original = raw_document_for_file(corpus_files()["004"], fetched_at=datetime.now(UTC) - timedelta(hours=1))
+    url = "https://www.example.gov.cn/zhuanzai/2024/qibuqu.html"
+    repost = original.model_copy(update={
+        "doc_id": RawDocument.id_for_url(url), "url": url, "canonical_url": url,
+        "fetched_at": datetime.now(UTC), "body": "来源：济南日报\n".encode() + original.body,
+    })
+    fp_index = unique_name("fp")
+    store = EsFingerprintStore(es, index=fp_index, settings=settings)
+    hook = _Hook()
+    try:
+        first = extract_document(clean_batch([original], store)[0])
+        copy = extract_document(clean_batch([repost], store)[0])
+        assert copy.doc_id != first.doc_id and copy.cluster_id == first.doc_id == first.cluster_id
+        WatchStore(es, indices["watches"]).add(new_watch("qibuqu", query="起步区", webhook=hook.url))
+        _index(es, indices, first, copy)
+        published: list = []
+        stage = _stage(es, indices, published)
+        assert stage.handle_batch([first]).new_alerts == 1
+        second = stage.handle_batch([copy])  # the repost, later
+        assert second.new_alerts == 0 and second.duplicates == 1
+        both = stage.handle_batch([copy, first])  # both again in one batch (a replay)
+        assert both.new_alerts == 0
+        assert stage.deliverer.drain(10)
+        stage.close()
+    finally:
+        hook.close()
+        es.indices.delete(index=fp_index, ignore_unavailable=True)
+    assert [(a.watch, a.doc_id) for a in published] == [("qibuqu", first.doc_id)]
+    assert len(hook.bodies) == 1 and len(_alerts(es, indices["alerts"])) == 1
+
+
+def test_channel_outcomes_are_stored_on_the_alert_and_failures_counted_per_watch(
+    es, indices, docs, allow_private_webhooks
+) -> None:
+    """One watch e-mails through a loopback SMTP server (apprise), one posts to DingTalk with a token
+    DingTalk does not know (or, offline, cannot reach): both outcomes land on the alerts, and the failure
+    is what `watch list` shows for that watch."""
+    from policywatch.search.watches import delivery_failures
+    from tests.smtp_receiver import SmtpReceiver
+
+    smtp = SmtpReceiver()
+    try:
+        store = WatchStore(es, indices["watches"])
+        store.add(new_watch("mail", query="起步区", notify=[smtp.url]))
+        store.add(new_watch("ding", query="起步区", notify=["dingtalk://0123456789abcdef0123/"]))
+        _index(es, indices, docs["004"])
+        stage = _stage(es, indices, [])
+        assert stage.handle_batch([docs["004"]]).new_alerts == 2
+        assert stage.channels.drain(60)
+        stage.close()
+    finally:
+        smtp.close()
+    by_watch = {a["watch"]: a for a in _alerts(es, indices["alerts"])}
+    assert by_watch["mail"]["channels"] == "delivered" and by_watch["mail"]["channel_error"] is None
+    assert by_watch["mail"]["channel_deliveries"][0]["target"] == "mailto://…"
+    assert by_watch["ding"]["channels"] == "failed"
+    assert by_watch["ding"]["channel_error"].startswith("dingtalk: ")
+    [mail] = smtp.messages
+    subject = email.message_from_bytes(mail["data"])["Subject"]
+    assert str(make_header(decode_header(subject))).startswith("policywatch · mail: ")
+    failures = delivery_failures(es, indices["alerts"])
+    assert set(failures) == {"ding"} and failures["ding"]["failed"] == 1
+    assert failures["ding"]["last_error"] == by_watch["ding"]["channel_error"]
+
+
+def test_channel_deliveries_left_pending_by_a_dead_process_are_sent_at_start(
+    es, indices, docs, allow_private_webhooks
+) -> None:
+    from tests.smtp_receiver import SmtpReceiver
+
+    class Crashed:  # stores the alert, dies before any channel delivery
+        def submit(self, *args: object) -> None:
+            pass
+
+        def drain(self, timeout_s: float = 0) -> bool:
+            return True
+
+        def close(self) -> None:
+            pass
+
+    smtp = SmtpReceiver()
+    try:
+        WatchStore(es, indices["watches"]).add(new_watch("mail", query="起步区", notify=[smtp.url]))
+        _index(es, indices, docs["004"])
+        config = StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
+                             watches_index=indices["watches"], watch_ttl_s=0, poll_s=0.05, sweep_after_s=0)
+        first = AlertStage(es, [].extend, config, channels=Crashed())  # type: ignore[arg-type]
+        assert first.handle_batch([docs["004"]]).new_alerts == 1
+        first.close()
+        assert [a["channels"] for a in _alerts(es, indices["alerts"])] == ["pending"]
+        restarted = AlertStage(es, [].extend, config)
+        assert restarted.sweep_channels() == 1
+        assert restarted.channels.drain(30)
+        restarted.close()
+    finally:
+        smtp.close()
+    assert len(smtp.messages) == 1
+    assert [a["channels"] for a in _alerts(es, indices["alerts"])] == ["delivered"]
+
+
+def test_daily_digest_sends_one_message_per_watch_and_nothing_per_alert(
+    es, indices, docs, allow_private_webhooks
+) -> None:
+    from processors.alert.digest import send_digests
+    from tests.smtp_receiver import SmtpReceiver
+
+    hook, smtp = _Hook(), SmtpReceiver()
+    try:
+        WatchStore(es, indices["watches"]).add(new_watch("shanghe-daily", query="商河", webhook=hook.url,
+                                                         notify=[smtp.url], digest="daily"))
+        _index(es, indices, docs["000"], docs["001"])
+        stage = _stage(es, indices, [])
+        assert stage.handle_batch([docs["000"], docs["001"]]).new_alerts == 2
+        stage.close()
+        assert hook.bodies == [] and smtp.messages == []  # nothing per alert
+        stored = _alerts(es, indices["alerts"])
+        assert {a["digest"] for a in stored} == {"pending"} and {a["delivery"] for a in stored} == {"none"}
+
+        [report] = send_digests(es, watches_index=indices["watches"], alerts_index=indices["alerts"])
+        assert report.alerts == 2 and report.sent and not report.errors
+        [again] = send_digests(es, watches_index=indices["watches"], alerts_index=indices["alerts"])
+        assert again.alerts == 0  # sent once
+    finally:
+        hook.close()
+        smtp.close()
+    [body] = hook.bodies
+    assert body["watch"] == "shanghe-daily" and body["digest"] == "daily" and body["count"] == 2
+    assert {a["doc_id"] for a in body["alerts"]} == {docs["000"].doc_id, docs["001"].doc_id}
+    assert verify("stack-test-secret", *hook.raw[0])
+    assert len(smtp.messages) == 1
+    assert {a["digest"] for a in _alerts(es, indices["alerts"])} == {"sent"}
 
 
 def _consume_all(settings, topic: str, group: str) -> list[dict]:

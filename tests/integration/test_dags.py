@@ -40,6 +40,7 @@ EXPECTED_DAGS = {
     "replay_seeds": {"schedule": None, "tasks": ["process", "replay"], "mapped": []},
     "reindex": {"schedule": None, "tasks": ["build", "catch_up", "plan", "swap"], "mapped": []},
     "source_health": {"schedule": "@hourly", "tasks": ["check"], "mapped": []},
+    "alert_digest": {"schedule": "@daily", "tasks": ["send"], "mapped": []},
 }
 
 # Runs inside the Airflow subprocess: parse dags/, optionally dag.test() one DAG, print one JSON line.

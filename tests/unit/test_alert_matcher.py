@@ -175,3 +175,24 @@ def test_grouped_search_names_each_watch_and_parses_matched_queries() -> None:
     matches, errors = parse_group_msearch(groups, responses)
     assert [(m.watch.name, m.doc_id) for m in matches] == [(groups[0].watches[0].name, "d0")]
     assert [w.name for w, _ in errors] == [w.name for w in groups[1].watches]
+
+
+def test_one_alert_id_per_watch_and_cluster() -> None:
+    from processors.alert.engine import one_per_cluster
+    from processors.alert.matcher import Match
+
+    w = new_watch("bio", query="生物医药")
+    assert alert_id("bio", "copy", "first") == alert_id("bio", "first", "first") == alert_id("bio", "first")
+    assert alert_id("bio", "copy", "first") != alert_id("gdp", "copy", "first")
+    repost, original = Match(w, "copy", cluster_id="first"), Match(w, "first", cluster_id="first")
+    assert list(one_per_cluster([repost, original]).values()) == [original]  # the first copy wins
+    assert list(one_per_cluster([repost]).values()) == [repost]
+
+
+def test_digest_watches_leave_the_webhook_to_the_digest() -> None:
+    from processors.alert.matcher import Match
+
+    daily = new_watch("d", query="x", webhook="https://93.184.216.34/h", digest="daily")
+    now = new_watch("n", query="x", webhook="https://93.184.216.34/h")
+    assert Match(daily, "d1").to_alert().delivery == "none"
+    assert Match(now, "d1").to_alert().delivery == "pending"
