@@ -12,7 +12,7 @@ from rich.table import Table
 from policywatch.bootstrap import build_search_client
 from policywatch.cli import app
 from policywatch.cli.search import H_DOC_TYPE, H_GROWTH, H_METRIC, H_REGION, H_ZONE
-from policywatch.core.redact import redact
+from policywatch.core.redact import url_origin
 from policywatch.core.settings import get_settings
 from policywatch.search.channels import describe as describe_channel
 from policywatch.search.watches import WatchStore, delivery_failures, new_watch
@@ -57,7 +57,7 @@ def add(
                       doc_type=doc_type, webhook=webhook, webhook_secret=webhook_secret, owner=owner,
                       notify=notify or [], digest=digest)
     _store().add(watch)
-    to = ([redact(watch.webhook)] if watch.webhook else []) + [describe_channel(u) for u in watch.notify]
+    to = ([url_origin(watch.webhook)] if watch.webhook else []) + [describe_channel(u) for u in watch.notify]
     console.print(f"watch [bold]{escape(name)}[/] added: {escape(watch.describe())}"
                   + (f" → {escape(', '.join(to))}" if to else "")
                   + (" (daily digest)" if watch.digest == "daily" else ""))
@@ -79,7 +79,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="JSON Lines, one wa
         return
     table = Table("name", "matches", "delivers to", "failed deliveries", "owner", "created", "enabled")
     for w in watches:
-        to = [redact(w.webhook)] if w.webhook else []
+        to = [url_origin(w.webhook)] if w.webhook else []
         to += [describe_channel(u) for u in w.notify]
         where = ", ".join(to) or "-"
         if w.digest == "daily" and to:

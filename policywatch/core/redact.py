@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 # scheme://userinfo@ — userinfo is anything up to the last '@' before the host, without '/', '?', '#'
 # or whitespace (a password may itself contain '@' or ':').
@@ -18,6 +19,20 @@ def redact(text: str) -> str:
     if "@" not in text or "://" not in text:
         return text
     return _USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
+
+
+def url_origin(url: str) -> str:
+    """A delivery URL as `scheme://host[:port]/…`: its userinfo, path and query can carry tokens (Slack,
+    DingTalk and most chat webhooks put the secret in the path), so listings show only this."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or "?"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
 
 
 def _redact_arg(value: Any) -> Any:

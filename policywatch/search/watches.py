@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from policywatch.core.errors import PolicywatchError
 from policywatch.core.netpolicy import NON_PUBLIC, AddressRefused, resolve_checked
-from policywatch.core.redact import redact
+from policywatch.core.redact import redact, url_origin
 from policywatch.core.settings import get_settings
 from policywatch.search.channels import describe as describe_channel
 from policywatch.search.channels import validate_channel
@@ -75,7 +75,7 @@ class Watch(BaseModel):
     def public_doc(self) -> dict[str, Any]:
         """What may be shown: the stored document without the secret, only whether there is one."""
         doc = self.model_dump(mode="json", exclude={"webhook_secret"})
-        doc["webhook"] = redact(self.webhook) if self.webhook else None
+        doc["webhook"] = url_origin(self.webhook) if self.webhook else None
         doc["webhook_signed_by_own_secret"] = self.webhook_secret is not None
         doc["notify"] = [describe_channel(u) for u in self.notify]
         return doc

@@ -123,6 +123,7 @@ def test_watch_secret_is_stored_but_never_shown() -> None:
     assert w.to_doc()["webhook_secret"] == "s3" and "s3" not in repr(w)
     public = w.public_doc()
     assert "webhook_secret" not in public and public["webhook_signed_by_own_secret"] is True
+    assert public["webhook"] == "https://93.184.216.34/…"  # a webhook's path may hold its token
     with pytest.raises(PolicywatchError, match="needs --webhook"):
         new_watch("bio", query="x", webhook_secret="s3")
 

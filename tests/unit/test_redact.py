@@ -43,3 +43,11 @@ def test_logging_filter_redacts_message_args_and_traceback(caplog: pytest.LogCap
             log.exception("boom")
     assert "topsecret" not in caplog.text
     assert "https://***@hook.example/x" in caplog.text and "http://***@h2/" in caplog.text
+
+
+def test_listings_show_only_the_origin_of_a_delivery_url() -> None:
+    from policywatch.core.redact import url_origin
+
+    assert url_origin("https://hooks.slack.com/services/T0/B0/s3cr3t?x=1") == "https://hooks.slack.com/…"
+    assert url_origin("http://u:pw@10.0.0.1:8080/h") == "http://10.0.0.1:8080/…"
+    assert url_origin("http://[::1]:9/h") == "http://[::1]:9/…"
