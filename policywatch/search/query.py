@@ -331,12 +331,10 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
         body["highlight"] = hl
     aggs: dict[str, Any] = {}
     if request.collapse:
-        # Copies of one report share cluster_id: the best copy stands for the cluster, the others are
-        # listed from the inner hits; `clusters` counts the reports (total counts documents).
-        body["collapse"] = {"field": F_CLUSTER, "inner_hits": {
-            "name": "copies", "size": MAX_COPIES, "_source": COPY_FIELDS,
-            "sort": [{F_INDEXED: {"order": "asc", "unmapped_type": "date"}}],
-        }}
+        # Copies of one report share cluster_id: the best-ranked copy stands for the report (one hit per
+        # cluster); `clusters` counts the reports (total counts documents). The other copies are fetched
+        # afterwards in one search (copies_body), cheaper than an inner-hits search per hit.
+        body["collapse"] = {"field": F_CLUSTER}
         aggs["clusters"] = {"cardinality": {"field": F_CLUSTER}}
     if request.facets:
         for name, fld in FACETS.items():
@@ -344,6 +342,18 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
     if aggs:
         body["aggs"] = aggs
     return body
+
+
+def copies_body(clusters: list[str], shown: list[str]) -> dict[str, Any]:
+    """The search for the other copies of the reports on a result page (up to MAX_COPIES each)."""
+    return {
+        "size": min(MAX_COPIES * len(clusters), 1000),
+        "query": {"bool": {"filter": [{"terms": {F_CLUSTER: clusters}}],
+                           "must_not": [{"ids": {"values": shown}}]}},
+        "_source": COPY_FIELDS,
+        "sort": [{F_INDEXED: {"order": "asc", "unmapped_type": "date"}}],
+        "track_total_hits": False,
+    }
 
 
 def with_limit(request: SearchRequest, limit: int) -> SearchRequest:

@@ -14,8 +14,10 @@ from policywatch.search.query import (
     F_TEXT,
     F_TITLE,
     FACETS,
+    MAX_COPIES,
     SearchRequest,
     build_search_body,
+    copies_body,
     query_terms,
 )
 from schemas.indices import DOCS_INDEX
@@ -107,12 +109,19 @@ def shape_hit(raw: dict[str, Any]) -> SearchHit:
         cluster_id=src.get("cluster_id"),
         duplicate_of=src.get("duplicate_of"),
     )
-    copies = (raw.get("inner_hits") or {}).get("copies")
-    if copies:
-        others = [c.get("_source") or {} for c in copies.get("hits", {}).get("hits", [])]
-        hit.copies = [{k: c.get(k) for k in COPY_FIELDS if c.get(k) is not None}
-                      for c in others if c.get("doc_id") != hit.doc_id]
     return hit
+
+
+def attach_copies(hits: list[SearchHit], copies: list[dict[str, Any]]) -> None:
+    """Each hit gets the other copies of its report (from copies_body's search), up to MAX_COPIES."""
+    by_cluster: dict[str, list[dict[str, Any]]] = {}
+    for c in copies:
+        by_cluster.setdefault(c.get("cluster_id") or "", []).append(
+            {k: c.get(k) for k in COPY_FIELDS if c.get(k) is not None})
+    for hit in hits:
+        if hit.cluster_id:
+            hit.copies = [c for c in by_cluster.get(hit.cluster_id, []) if c.get("doc_id") != hit.doc_id]
+            hit.copies = hit.copies[:MAX_COPIES]
 
 
 def canonical_key(copy: dict[str, Any]) -> tuple[bool, str, bool]:
@@ -141,7 +150,9 @@ def prefer_canonical(hit: SearchHit) -> None:
     hit.duplicate_of = canonical.get("duplicate_of")
 
 
-def shape_response(resp: dict[str, Any], request: SearchRequest | None = None) -> SearchResult:
+def shape_response(resp: dict[str, Any], request: SearchRequest | None = None,
+                   copies: list[dict[str, Any]] | None = None) -> SearchResult:
+    """The result page from the search response and, when collapsed, the copies search's documents."""
     hits = resp.get("hits", {})
     total = hits.get("total", {})
     total_n = total.get("value", 0) if isinstance(total, dict) else int(total or 0)
@@ -154,6 +165,8 @@ def shape_response(resp: dict[str, Any], request: SearchRequest | None = None) -
         buckets = (aggs.get(f"facet_{name}") or {}).get("buckets")
         if buckets:
             result.facets[name] = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
+    if copies:
+        attach_copies(result.hits, copies)
     for hit in result.hits:
         prefer_canonical(hit)
     if request is not None and (request.filters.since or request.filters.until):
@@ -203,6 +216,13 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
         body["_source"] = [*body["_source"], "text", "text_simplified"]
     try:
         resp = es.search(index=index, body=body)
+        raw = resp.body if hasattr(resp, "body") else resp
+        copies: list[dict[str, Any]] = []
+        hits = raw["hits"]["hits"]
+        clusters = sorted({(h.get("_source") or {}).get("cluster_id") for h in hits} - {None})
+        if request.collapse and clusters:
+            more = es.search(index=index, body=copies_body(clusters, [h["_id"] for h in hits]))
+            copies = [h["_source"] for h in (more.body if hasattr(more, "body") else more)["hits"]["hits"]]
     except NotFoundError as exc:
         raise PolicywatchError(
             f"index {index!r} does not exist: run `policywatch init`, then process some documents"
@@ -213,8 +233,7 @@ def search(es: Any, request: SearchRequest, *, index: str = DOCS_ALIAS) -> Searc
         raise ServiceUnavailable(client_unreachable_message(es, exc)) from exc
     except ApiError as exc:
         raise PolicywatchError(f"Elasticsearch refused the search: {exc}") from exc
-    raw = resp.body if hasattr(resp, "body") else resp
-    result = shape_response(raw, request)
+    result = shape_response(raw, request, copies)
     if with_text:
         for raw_hit, hit in zip(raw["hits"]["hits"], result.hits, strict=True):
             src = raw_hit.get("_source") or {}

@@ -20,12 +20,17 @@ def test_pinyin_in_brackets_is_removed_but_other_brackets_stay() -> None:
 
 
 def test_search_body_collapses_on_cluster_and_pages() -> None:
+    from policywatch.search.query import copies_body
+
     body = build_search_body(SearchRequest("生物医药", limit=5, offset=10, facets=True))
-    assert body["collapse"]["field"] == "cluster_id" and body["collapse"]["inner_hits"]["name"] == "copies"
+    assert body["collapse"] == {"field": "cluster_id"}
     assert body["from"] == 10 and body["size"] == 5
     assert body["aggs"]["clusters"] == {"cardinality": {"field": "cluster_id"}}
     assert body["aggs"]["facet_year"]["terms"]["field"] == "year"
     assert "collapse" not in build_search_body(SearchRequest("x", collapse=False))
+    copies = copies_body(["c1", "c2"], ["d1", "d2"])
+    assert copies["query"]["bool"] == {"filter": [{"terms": {"cluster_id": ["c1", "c2"]}}],
+                                       "must_not": [{"ids": {"values": ["d1", "d2"]}}]}
 
 
 def test_a_ranked_repost_gives_way_to_the_canonical_copy() -> None:
@@ -33,13 +38,10 @@ def test_a_ranked_repost_gives_way_to_the_canonical_copy() -> None:
         "_id": "repost", "_score": 3.0,
         "_source": {"doc_id": "repost", "title": "转载", "url": "https://b/1", "cluster_id": "first",
                     "duplicate_of": "first"},
-        "inner_hits": {"copies": {"hits": {"hits": [
-            {"_source": {"doc_id": "first", "title": "原文", "url": "https://a/1", "cluster_id": "first"}},
-            {"_source": {"doc_id": "repost", "title": "转载", "url": "https://b/1", "cluster_id": "first",
-                         "duplicate_of": "first"}},
-        ]}}},
     }]}, "aggregations": {"clusters": {"value": 1}}}
-    result = shape_response(raw, SearchRequest("x"))
+    copies = [{"doc_id": "first", "title": "原文", "url": "https://a/1", "cluster_id": "first"},
+              {"doc_id": "other", "url": "https://c/1", "cluster_id": "elsewhere"}]
+    result = shape_response(raw, SearchRequest("x"), copies)
     hit = result.hits[0]
     assert (hit.doc_id, hit.url, result.clusters) == ("first", "https://a/1", 1)
     assert [c["doc_id"] for c in hit.copies] == ["repost"]
