@@ -122,6 +122,7 @@ def _paren_mask(text: str, start: int, end: int) -> list[bool]:
     return mask
 
 
+@lru_cache(maxsize=16384)
 def _clean_label(raw: str, subjects: tuple[str, ...]) -> tuple[str, int]:
     """Return (label, offset of the label inside raw)."""
     s = _PAREN.sub(lambda m: "\0" * len(m.group()), raw)
