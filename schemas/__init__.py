@@ -1,15 +1,23 @@
 """Topic contracts: one pydantic model per topic, the version in the topic name."""
 
-from schemas.alert import Alert, DeadLetter
+from schemas.alert import Alert, DeadLetter, Redrive
 from schemas.base import SCHEMA_VERSION, TraceStep, sha256_hex, trace_step
 from schemas.cleaned import CleanedDocument
 from schemas.extracted import Entity, ExtractedDocument, Extraction, Indicator, OutlineItem, Region
 from schemas.raw import Attachment, ListContext, RawDocument
-from schemas.topics import ALERTS_TOPIC, ALL_TOPICS, CLEANED_TOPIC, DLQ_TOPIC, EXTRACTED_TOPIC, RAW_TOPIC
+from schemas.topics import (
+    ALERTS_TOPIC,
+    ALL_TOPICS,
+    CLEANED_TOPIC,
+    DLQ_TOPIC,
+    EXTRACTED_TOPIC,
+    RAW_TOPIC,
+    REDRIVE_TOPIC,
+)
 
 __all__ = [
     "ALERTS_TOPIC", "ALL_TOPICS", "CLEANED_TOPIC", "DLQ_TOPIC", "EXTRACTED_TOPIC", "RAW_TOPIC",
-    "SCHEMA_VERSION", "Alert", "Attachment", "CleanedDocument", "DeadLetter", "Entity", "ExtractedDocument",
-    "Extraction", "Indicator", "ListContext", "OutlineItem", "RawDocument", "Region", "TraceStep",
-    "sha256_hex", "trace_step",
+    "REDRIVE_TOPIC", "SCHEMA_VERSION", "Alert", "Attachment", "CleanedDocument", "DeadLetter", "Entity",
+    "ExtractedDocument", "Extraction", "Indicator", "ListContext", "OutlineItem", "RawDocument", "Redrive",
+    "Region", "TraceStep", "sha256_hex", "trace_step",
 ]

@@ -1,4 +1,4 @@
-"""policy.alerts.v1 and policy.dlq.v1."""
+"""policy.alerts.v1, policy.dlq.v1 and policy.dlq-redrives.v1."""
 
 from __future__ import annotations
 
@@ -37,3 +37,18 @@ class DeadLetter(Contract):
     original: CompressedBytes  # the message value exactly as consumed (the first 8 MiB of a bigger one)
     original_size: int | None = None  # length of the consumed value in bytes
     failed_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class Redrive(Contract):
+    """A dead letter sent back onto its stage's input topic; keyed by ``dlq_id`` so a second redrive of the
+    same letter can be refused."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    dlq_id: str  # "<partition>-<offset>" of the dead letter in policy.dlq.v1
+    dlq_topic: str
+    stage: str
+    topic: str  # where the original bytes were sent again (the stage's input topic)
+    partition: int  # of the redriven message in `topic`
+    offset: int
+    forced: bool = False  # sent although an earlier redrive of the same letter was recorded
+    redriven_at: AwareDatetime = Field(default_factory=utcnow)

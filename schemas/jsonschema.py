@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas.alert import Alert, DeadLetter
+from schemas.alert import Alert, DeadLetter, Redrive
 from schemas.cleaned import CleanedDocument
 from schemas.extracted import ExtractedDocument, Indicator
 from schemas.raw import RawDocument
@@ -25,6 +25,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "indicator": Indicator,
     "alert": Alert,
     "dead_letter": DeadLetter,
+    "redrive": Redrive,
 }
 
 

@@ -5,5 +5,6 @@ CLEANED_TOPIC = "policy.cleaned.v1"
 EXTRACTED_TOPIC = "policy.extracted.v1"
 ALERTS_TOPIC = "policy.alerts.v1"
 DLQ_TOPIC = "policy.dlq.v1"
+REDRIVE_TOPIC = "policy.dlq-redrives.v1"  # one record per dead letter sent back (`policywatch dlq redrive`)
 
-ALL_TOPICS = (RAW_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, ALERTS_TOPIC, DLQ_TOPIC)
+ALL_TOPICS = (RAW_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, ALERTS_TOPIC, DLQ_TOPIC, REDRIVE_TOPIC)
