@@ -112,7 +112,9 @@ def run_stage(stage: Stage, settings: Settings, *, config: RunnerConfig | None =
         if is_transient(exc):
             raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
         raise
-    runner = Runner(stage, consumer, producer, config)
+    from processors.heartbeat import Heartbeat
+
+    runner = Runner(stage, consumer, producer, config, heartbeat=Heartbeat.for_stage(settings, stage.name))
     if install_signals:
         runner.install_signal_handlers()
     try:

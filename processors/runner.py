@@ -136,7 +136,8 @@ class Runner:
     methods: poll/commit/close and send/flush)."""
 
     def __init__(self, stage: Stage, consumer: Any, producer: Any, config: RunnerConfig | None = None,
-                 *, sleep: Callable[[float], None] = time.sleep) -> None:
+                 *, sleep: Callable[[float], None] = time.sleep,
+                 heartbeat: Callable[..., None] | None = None) -> None:
         self.stage = stage
         self.consumer = consumer
         self.producer = producer
@@ -144,6 +145,7 @@ class Runner:
         self.stats = RunStats()
         self._stop = threading.Event()
         self._sleep = sleep
+        self._heartbeat = heartbeat  # called on every loop pass and retry wait (processors/heartbeat.py)
         self.log = log.bind(stage=stage.name)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -168,6 +170,7 @@ class Runner:
         self.log.info("started", topic=self.stage.input_topic, batch_size=cfg.batch_size)
         try:
             while not self._stop.is_set():
+                self._beat("polling")
                 messages = self._poll()
                 if not messages:
                     idle = time.monotonic() - idle_since
@@ -178,6 +181,7 @@ class Runner:
                         break
                     continue
                 idle_since = time.monotonic()
+                self._beat("processing", messages=len(messages))
                 self._process_batch(messages)
                 if cfg.max_messages is not None and self.stats.processed >= cfg.max_messages:
                     break
@@ -185,6 +189,13 @@ class Runner:
             self._close()
         self.log.info("stopped", **{k: getattr(self.stats, k) for k in RunStats.__slots__})
         return self.stats
+
+    def _beat(self, state: str, **info: Any) -> None:
+        if self._heartbeat is not None:
+            try:
+                self._heartbeat(state, processed=self.stats.processed, **info)
+            except OSError as exc:  # a full or read-only disk must not stop the stage
+                self.log.warning("heartbeat not written", error=describe_error(exc))
 
     def _close(self) -> None:
         try:
@@ -299,6 +310,7 @@ class Runner:
                     raise
                 self.stats.transient_retries += 1
                 obs.TRANSIENT.labels(self.stage.name).inc()
+                self._beat("retrying", step=what)
                 self.log.warning("service unavailable, retrying batch", step=what, wait_s=delay,
                                  error=describe_error(exc))
                 if self._stop.wait(delay):

@@ -25,6 +25,29 @@ app = typer.Typer(
 err_console = Console(stderr=True, highlight=False)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("policywatch")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"policywatch {_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Watch government and news sites for development-zone reports; search them and get alerts."""
+
+
 def _register() -> None:
     # Imported here so `policywatch --help` stays fast and each module owns its commands.
     from policywatch.cli import commands  # noqa: F401

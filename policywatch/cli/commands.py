@@ -14,4 +14,5 @@ from policywatch.cli import extract  # noqa: F401
 from policywatch.cli import maintenance  # noqa: F401
 from policywatch.cli import web  # noqa: F401
 from policywatch.cli import dlq  # noqa: F401
+from policywatch.cli import health  # noqa: F401
 # isort: on

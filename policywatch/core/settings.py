@@ -48,8 +48,14 @@ class Settings(BaseSettings):
     es_verify_certs: bool = True
     es_request_timeout: float = 30.0
 
-    # Kibana (optional): `init` installs the saved objects when set.
+    # Kibana (optional): `init` installs the saved objects when set, waiting up to kibana_wait_s for it.
     kibana_url: str | None = None
+    kibana_wait_s: float = 300.0
+
+    # Operations: where stages write their heartbeat (default <home>/state/heartbeats), the Prometheus
+    # port a crawl serves its metrics on (none: not served).
+    heartbeat_dir: Path | None = None
+    crawl_metrics_port: int | None = None
 
     # Web interface (`policywatch web`): a login is required to bind to anything but loopback.
     web_user: str | None = None
