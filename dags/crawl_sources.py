@@ -25,6 +25,7 @@ TICK = "*/15 * * * *"
     schedule=TICK,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,  # compose starts scheduling at once; pause in the UI to stop
     max_active_runs=1,
     tags=["policywatch", "crawl"],
     params={

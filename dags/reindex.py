@@ -21,6 +21,7 @@ from schemas.indices import DOCS_INDEX
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,  # compose starts scheduling at once; pause in the UI to stop
     max_active_runs=1,
     tags=["policywatch", "maintenance"],
     params={

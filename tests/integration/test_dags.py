@@ -64,6 +64,7 @@ PROBE = textwrap.dedent(
                 "mapped": sorted(t for t, op in dag.task_dict.items() if isinstance(op, MappedOperator)),
                 "catchup": dag.catchup,
                 "max_active_runs": dag.max_active_runs,
+                "paused_upon_creation": dag.is_paused_upon_creation,
                 "params": sorted(dag.params),
             }
             for dag_id, dag in bag.dags.items()
@@ -149,6 +150,7 @@ def test_dag_files_parse_with_expected_tasks_and_schedules(airflow_home):
         got = out["dags"][dag_id]
         assert {k: got[k] for k in expected} == expected, dag_id
         assert got["catchup"] is False and got["max_active_runs"] == 1, dag_id
+        assert got["paused_upon_creation"] is False, dag_id  # compose schedules without a click in the UI
     assert out["dags"]["crawl_sources"]["params"] == [
         "all",
         "polite",
