@@ -1,29 +1,40 @@
-# policywatch — developer entry points. Prerequisites: Python 3.11, Java 17+, Maven (see README).
-PYTHON ?= python3.11
+# policywatch — developer entry points. Prerequisites: Python 3.11-3.13, Java 17+, Maven (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || echo python3.11)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo web browser stack-up stack-down compose-plugin clean
+.PHONY: install install-dev test lint demo web browser stack-up stack-down compose-plugin clean
 
+# The CLI: the package and its runtime dependencies, no Airflow, nothing that needs a C compiler.
 install: $(STAMP)
 
 # Re-installs only when pyproject.toml changes (the stamp is newer otherwise).
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11 (or make PYTHON=/path/to/python3.11)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11, 3.12 or 3.13 (or make PYTHON=/path/to/python3)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,airflow]'  # airflow: dags/ and tests/integration/test_dags.py
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $(STAMP)
 
+# Tests and lint: the dev tools, Airflow (dags/ and tests/integration/test_dags.py) and, where a C compiler
+# exists, jieba-fast (tests/unit/test_textseg.py then compares it with pure jieba).
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,airflow]'
+	@$(BIN)/python -m pip install --quiet -e '.[fast]' 2>/dev/null || echo "note: jieba-fast not built (no C compiler?): segmentation uses pure jieba"
+	@touch $(DEV_STAMP)
+
 # The tests start the local stack when none is running (and stop it again at the end).
-test: install browser
+test: install-dev browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 # ruff, then the layer contracts in pyproject.toml ([tool.importlinter]; see ARCHITECTURE.md).
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 

@@ -63,7 +63,7 @@ def test_airflow_services_run_the_image_with_the_project_installed():
     services = yaml.safe_load(COMPOSE.read_text())["services"]
     dockerfile = (ROOT / "Dockerfile.airflow").read_text()
     assert "FROM apache/airflow:3.3.2-python3.11" in dockerfile
-    assert 'pip install --no-cache-dir -e ".[airflow]"' in dockerfile
+    assert '/wheels/policywatch-*.whl)[airflow]"' in dockerfile  # the built wheel, not the source tree
     for name in ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor"):
         svc = services[name]
         assert svc["image"].startswith("policywatch-airflow:"), name
