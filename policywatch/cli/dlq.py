@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from policywatch.cli import app
+from policywatch.cli.preflight import require
 from policywatch.settings import get_settings
 from schemas import DLQ_TOPIC, REDRIVE_TOPIC
 
@@ -40,6 +41,7 @@ def list_cmd(
     from processors.dlq import list_letters, redrives
 
     settings = get_settings()
+    require(settings, "kafka")
     letters = list_letters(settings, stages=stage, since=_since(since), dlq_topic=dlq_topic)
     done = redrives(settings, redrive_topic=redrive_topic, dlq_topic=dlq_topic) if letters else {}
     if as_json:
@@ -77,6 +79,7 @@ def show_cmd(
     from processors.dlq import describe_original, get_letter, redrives
 
     settings = get_settings()
+    require(settings, "kafka")
     lt = get_letter(settings, dlq_id, dlq_topic=dlq_topic)
     done = redrives(settings, redrive_topic=redrive_topic, dlq_topic=dlq_topic).get(lt.dlq_id, [])
     d = lt.letter
@@ -120,6 +123,7 @@ def redrive_cmd(
     Exit 0 when every selected letter was sent, 4 when some were refused (already redriven, truncated)."""
     from processors.dlq import redrive
 
+    require(get_settings(), "kafka")
     split = [part for item in ids for part in item.split(",") if part.strip()]
     report = redrive(get_settings(), ids=split, stages=stage, since=_since(since), everything=everything,
                      force=force, dlq_topic=dlq_topic, redrive_topic=redrive_topic)

@@ -22,10 +22,16 @@ def init_cmd(
     skip_es: bool = typer.Option(False, "--skip-es", help="Leave Elasticsearch alone."),
 ) -> None:
     """Create topics, index templates, versioned indices and aliases. Safe to run again: changes nothing."""
+    from policywatch.cli.preflight import require, waiting
     from policywatch.provision.run import provision
 
     settings = get_settings()
-    report = provision(settings, kafka=not skip_kafka, elasticsearch=not skip_es)
+    require(settings, *(["kafka"] if not skip_kafka else []), *(["es"] if not skip_es else []))
+    text = "initialising"
+    if settings.kibana_url and not skip_es:
+        text += f" (waiting up to {settings.kibana_wait_s:.0f} s for Kibana at {settings.kibana_url})"
+    with waiting(text):
+        report = provision(settings, kafka=not skip_kafka, elasticsearch=not skip_es)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return

@@ -23,11 +23,11 @@ def replay_cmd(
 ) -> None:
     """Publish local files to policy.raw.v1 as RawDocuments (doc_id = sha256 of the file's bytes)."""
     from policywatch.bootstrap import replay
-    from policywatch.core.kafka import check_reachable
+    from policywatch.cli.preflight import require
     from processors.replay import iter_replay_files
 
     total = len(iter_replay_files(paths))
-    check_reachable(get_settings())
+    require(get_settings(), "kafka")
     with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   disable=as_json, transient=False) as bar:
         task = bar.add_task("replay", total=total)
@@ -57,9 +57,11 @@ def process_cmd(
     import logging
 
     from policywatch.bootstrap import process
+    from policywatch.cli.preflight import require
     from processors.observability import configure_logging
     from processors.runner import RunnerConfig
 
+    require(get_settings(), "kafka", *(["es"] if stage != "extract" else []))
     configure_logging(logging.DEBUG if verbose > 1 else logging.INFO if verbose or not until_idle
                       else logging.WARNING)
     config = RunnerConfig(group_id=group, batch_size=batch_size)
@@ -74,10 +76,10 @@ def process_cmd(
 @app.command("status")
 def status_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Per stage: processed, lag and dead letters; per index: document count."""
-    from policywatch.core.kafka import check_reachable
+    from policywatch.cli.preflight import require
     from policywatch.status import status
 
-    check_reachable(get_settings())  # seconds, not kafka-python's 30 s bootstrap timeout
+    require(get_settings(), "kafka", "es")  # seconds, not kafka-python's 30 s bootstrap timeout
     report = status(get_settings())
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))

@@ -103,9 +103,11 @@ def search_command(
     filters = make_filters(zone=zone, region=region, metric=metric, min_growth=min_growth, doc_type=doc_type,
                            since=since, until=until)
     request = SearchRequest(query=query, filters=filters, limit=limit)
+    from policywatch.cli.preflight import require
     from policywatch.search.query import build_search_body
 
-    build_search_body(request)  # validates the limit before any connection is made
+    require(get_settings(), "es")  # first: within seconds, before jieba loads its dictionary
+    build_search_body(request)  # validates the limit before the search is sent
     result = search(build_search_client(get_settings()), request)
     if as_json:
         typer.echo(json.dumps({**result.to_dict(), "query": query, "filters": filters.to_dict()},

@@ -34,6 +34,9 @@ H_DIGEST = "off: deliver each alert; daily: one digest a day (`policywatch watch
 
 
 def _store() -> WatchStore:
+    from policywatch.cli.preflight import require
+
+    require(get_settings(), "es")
     return WatchStore(build_search_client(get_settings()))
 
 

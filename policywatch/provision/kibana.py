@@ -79,11 +79,13 @@ def wait_ready(client: httpx.Client, timeout_s: float) -> None:
         time.sleep(2)
 
 
-def install_kibana(settings: Any, report: Any, *, wait_s: float = 120.0,
+def install_kibana(settings: Any, report: Any, *, wait_s: float | None = None,
                    transport: httpx.BaseTransport | None = None) -> None:
-    """Import the saved objects and enable the rule; adds one row per step to `report`."""
+    """Import the saved objects and enable the rule; adds one row per step to `report`. Waits for Kibana
+    up to ``wait_s`` (default POLICYWATCH_KIBANA_WAIT_S): a first start migrates for minutes."""
     data = ndjson_bytes()
     mark = checksum(data)
+    wait_s = settings.kibana_wait_s if wait_s is None else wait_s
     with _client(settings, transport) as client:
         wait_ready(client, wait_s)
         kind, oid = MARKER_OBJECT

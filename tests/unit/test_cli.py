@@ -71,3 +71,33 @@ def test_typer_exit_code_is_kept():
 
     assert main(["--help"]) == 0
     assert main(["stack", "up", "x"]) == 2
+
+
+DOWN = {"POLICYWATCH_KAFKA_BOOTSTRAP": "127.0.0.1:1", "POLICYWATCH_ES_URL": "http://127.0.0.1:1"}
+
+
+@pytest.mark.parametrize("args, service", [
+    (("init",), "Kafka"),
+    (("init", "--skip-kafka"), "Elasticsearch"),
+    (("status",), "Kafka"),
+    (("search", "开发区"), "Elasticsearch"),
+    (("watch", "list"), "Elasticsearch"),
+    (("process", "clean", "--until-idle"), "Kafka"),
+    (("dlq", "list"), "Kafka"),
+    (("replay", "seeds"), "Kafka"),
+])
+def test_every_service_command_names_the_service_it_cannot_reach(args, service):
+    """The preflight: one line naming the service and what to do, no traceback, no client retries
+    (bench/preflight.py measures how long it takes against an address that never answers)."""
+    r = run(*args, env=DOWN)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"cannot reach {service} at" in lines[0], r.stderr
+
+
+def test_version():
+    from importlib.metadata import version
+
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"policywatch {version('policywatch')}"
