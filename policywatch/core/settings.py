@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Kibana (optional): `init` installs the saved objects when set, waiting up to kibana_wait_s for it.
     kibana_url: str | None = None
     kibana_wait_s: float = 300.0
+    kibana_webhook_url: str | None = None  # the URL of the rule's webhook connector (init sets it)
 
     # Operations: where stages write their heartbeat (default <home>/state/heartbeats), the Prometheus
     # port a crawl serves its metrics on (none: not served).
