@@ -56,14 +56,17 @@ def run_crawl(
     """
     from scrapy.crawler import CrawlerProcess
 
+    from crawlers.observability import configure_logging
     from crawlers.resolver import POLICY_SETTING, AddressPolicy
     from crawlers.settings import BASE_SETTINGS, settings_for
     from crawlers.spiders import spider_for
 
     _offline_public_suffix_list()
     policy = AddressPolicy.for_sources(sources, allow_loopback=allow_loopback)
-    process = CrawlerProcess({**BASE_SETTINGS, "LOG_LEVEL": log_level, POLICY_SETTING: policy.to_setting()})
-    install_log_redaction()  # on the root handler Scrapy just installed
+    configure_logging(log_level)  # structlog (JSON off a terminal) from Scrapy's first line on
+    process = CrawlerProcess({**BASE_SETTINGS, "LOG_LEVEL": log_level, "LOG_INSTALL_ROOT_HANDLER": False,
+                              POLICY_SETTING: policy.to_setting()})
+    install_log_redaction()  # on the root handler configure_logging installed
     runs: dict[str, SourceRun] = {}
     for source in sources:
         run = SourceRun(

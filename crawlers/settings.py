@@ -32,6 +32,7 @@ BASE_SETTINGS: dict[str, Any] = {
         "crawlers.resolver.ResolvedAddressMiddleware": 950,  # before RetryMiddleware sees the DNS error
         "crawlers.middlewares.BlockDetectionMiddleware": 650,
     },
+    "EXTENSIONS": {"crawlers.observability.CrawlObservability": 500},  # Prometheus metrics, structlog logs
     "ITEM_PIPELINES": {
         "crawlers.pipelines.NewOnlyPipeline": 100,
         "crawlers.pipelines.PublishPipeline": 300,
