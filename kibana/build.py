@@ -3,10 +3,14 @@
 Run `python kibana/build.py` after changing this file; tests/unit/test_kibana.py checks the ndjson is
 current and that every field it names exists in the index templates.
 
-Objects: data views for policy-docs, policy-indicators, policy-alerts and policy-source-health; saved
-searches (latest publications, latest alerts, GDP indicators, source health); Lens charts (new
-publications over time, indicators by zone and year); a dashboard; and an Elasticsearch-query rule on
-policy-alerts (imported disabled, as Kibana does with every imported rule; `policywatch init` enables it).
+Objects: data views for policy-docs, policy-indicators, policy-alerts and policy-source-health (the
+docs and indicators on ``@timestamp``: the publication date, else the first-seen time, so undated
+publications are inside the time filter too); saved searches (latest publications, latest alerts, GDP
+indicators, source health); Lens charts (new publications over time, indicators by zone and year); a
+dashboard; two connectors (an index connector writing into policy-alerts, a webhook connector whose URL
+`policywatch init` sets from POLICYWATCH_KIBANA_WEBHOOK_URL); and an Elasticsearch-query rule on
+policy-alerts with both as its actions (imported disabled, as Kibana does with every imported rule;
+`policywatch init` enables it, which needs xpack.encryptedSavedObjects.encryptionKey in Kibana).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ DV_INDICATORS = "policywatch-indicators"
 DV_ALERTS = "policywatch-alerts"
 DV_SOURCE_HEALTH = "policywatch-source-health"
 RULE_ID = "policywatch-new-alerts"
+INDEX_CONNECTOR = "policywatch-alerts-index"
+WEBHOOK_CONNECTOR = "policywatch-alerts-webhook"
+PLACEHOLDER_WEBHOOK = "http://localhost:9/policywatch-alerts"  # init replaces it with the configured URL
 
 
 def data_view(id_: str, title: str, name: str, time_field: str) -> dict[str, Any]:
@@ -65,6 +72,22 @@ def lens(id_: str, title: str, dv: str, vis_type: str, columns: dict[str, dict[s
     }
 
 
+def connector(id_: str, name: str, action_type: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A connector as Kibana exports it (no secrets: neither connector has any)."""
+    return {
+        "id": id_, "type": "action", "coreMigrationVersion": CORE, "typeMigrationVersion": "8.3.0",
+        "attributes": {"actionTypeId": action_type, "name": name, "isMissingSecrets": False,
+                       "config": config, "secrets": {}},
+        "references": [],
+    }
+
+
+def rule_action(ref: str, action_type: str, params: dict[str, Any], uuid: str) -> dict[str, Any]:
+    return {"group": "query matched", "actionRef": ref, "actionTypeId": action_type, "params": params,
+            "uuid": uuid,
+            "frequency": {"summary": False, "notifyWhen": "onActiveAlert", "throttle": None}}
+
+
 def _terms(field: str, label: str, size: int, order_by: str) -> dict[str, Any]:
     return {"label": label, "dataType": "string" if field != "doc_year" else "number",
             "operationType": "terms", "sourceField": field, "isBucketed": True, "scale": "ordinal",
@@ -74,14 +97,15 @@ def _terms(field: str, label: str, size: int, order_by: str) -> dict[str, Any]:
 
 def objects() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
-        data_view(DV_DOCS, DOCS_INDEX, "policywatch: publications", "published_at"),
-        data_view(DV_INDICATORS, INDICATORS_INDEX, "policywatch: indicators", "indexed_at"),
+        data_view(DV_DOCS, DOCS_INDEX, "policywatch: publications", "@timestamp"),
+        data_view(DV_INDICATORS, INDICATORS_INDEX, "policywatch: indicators", "@timestamp"),
         data_view(DV_ALERTS, ALERTS_INDEX, "policywatch: alerts", "matched_at"),
         # policywatch/source_health.py SourceHealth.document(): one document per source (_id = source_id)
         data_view(DV_SOURCE_HEALTH, SOURCE_HEALTH_INDEX, "policywatch: source health", "checked_at"),
         saved_search("policywatch-latest-publications", "policywatch: latest publications", DV_DOCS,
-                     ["title", "zone", "region.province", "doc_type", "year", "period", "url"],
-                     [["published_at", "desc"]]),
+                     ["title", "zone", "region.province", "doc_type", "year", "period", "timestamp_source",
+                      "url"],
+                     [["@timestamp", "desc"]]),
         saved_search("policywatch-latest-alerts", "policywatch: latest alerts", DV_ALERTS,
                      ["watch", "title", "zone", "year", "delivery", "url"], [["matched_at", "desc"]]),
         saved_search("policywatch-gdp-indicators", "policywatch: GDP indicators", DV_INDICATORS,
@@ -93,8 +117,9 @@ def objects() -> list[dict[str, Any]]:
                      [["consecutive_failures", "desc"], ["checked_at", "desc"]]),
         lens("policywatch-publications-over-time", "policywatch: new publications over time", DV_DOCS,
              "lnsXY",
-             {"c_date": {"label": "published", "dataType": "date", "operationType": "date_histogram",
-                         "sourceField": "published_at", "isBucketed": True, "scale": "interval",
+             {"c_date": {"label": "published (else first seen)", "dataType": "date",
+                         "operationType": "date_histogram", "sourceField": "@timestamp", "isBucketed": True,
+                         "scale": "interval",
                          "params": {"interval": "auto", "includeEmptyRows": True, "dropPartials": False}},
               "c_type": _terms("doc_type", "document type", 8, "c_count"),
               "c_count": {"label": "publications", "dataType": "number", "operationType": "count",
@@ -148,6 +173,11 @@ def objects() -> list[dict[str, Any]]:
         },
         "references": [{"name": f"{p}:panel_{p}", "type": t, "id": _id} for p, t, _id, _g in panels],
     })
+    out.append(connector(INDEX_CONNECTOR, "policywatch: alerts index", ".index",
+                         {"index": ALERTS_INDEX, "refresh": False, "executionTimeField": "matched_at"}))
+    out.append(connector(WEBHOOK_CONNECTOR, "policywatch: alerts webhook", ".webhook",
+                         {"url": PLACEHOLDER_WEBHOOK, "method": "post", "hasAuth": False, "authType": None,
+                          "headers": {"Content-Type": "application/json"}}))
     out.append({
         "id": RULE_ID, "type": "alert", "coreMigrationVersion": CORE, "typeMigrationVersion": "8.0.0",
         "attributes": {
@@ -158,10 +188,18 @@ def objects() -> list[dict[str, Any]]:
             "schedule": {"interval": "1m"},
             "enabled": False,
             "throttle": None,
-            "notifyWhen": "onActiveAlert",
+            "notifyWhen": None,  # per action (frequency): Kibana refuses both
             "muteAll": False,
             "mutedInstanceIds": [],
-            "actions": [],
+            "actions": [
+                # No `watch` field: the rule's own query (exists watch) never matches what it writes.
+                rule_action("action_0", ".index", {"documents": [{
+                    "kibana_rule": "{{rule.name}}", "kibana_message": "{{context.message}}",
+                    "kibana_hits": "{{context.value}}"}]}, "8d0c5d6e-4f0b-4a59-9d55-0c1f7d1d0a01"),
+                rule_action("action_1", ".webhook", {"body": json.dumps({
+                    "rule": "{{rule.name}}", "hits": "{{context.value}}", "message": "{{context.message}}",
+                    "kibana_url": "{{context.link}}"})}, "8d0c5d6e-4f0b-4a59-9d55-0c1f7d1d0a02"),
+            ],
             "params": {
                 "searchType": "esQuery",
                 "index": [ALERTS_INDEX],
@@ -187,7 +225,8 @@ def objects() -> list[dict[str, Any]]:
             "executionStatus": {"status": "pending", "lastExecutionDate": "2024-01-01T00:00:00.000Z"},
             "legacyId": None,
         },
-        "references": [],
+        "references": [{"name": "action_0", "type": "action", "id": INDEX_CONNECTOR},
+                       {"name": "action_1", "type": "action", "id": WEBHOOK_CONNECTOR}],
     })
     return out
 

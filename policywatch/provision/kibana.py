@@ -1,6 +1,7 @@
 """Install kibana/policywatch.ndjson into Kibana (called by `policywatch init` when POLICYWATCH_KIBANA_URL
-is set): import the saved objects with overwrite, then enable the Elasticsearch-query rule, which Kibana
-always imports disabled. Running it again with unchanged objects changes nothing."""
+is set): import the saved objects with overwrite, point the webhook connector at
+POLICYWATCH_KIBANA_WEBHOOK_URL (when set), then enable the Elasticsearch-query rule, which Kibana always
+imports disabled. Running it again with unchanged objects changes nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 NDJSON = Path(__file__).resolve().parents[2] / "kibana" / "policywatch.ndjson"
 MARKER_OBJECT = ("dashboard", "policywatch-overview")
 RULE_ID = "policywatch-new-alerts"
+WEBHOOK_CONNECTOR = "policywatch-alerts-webhook"
 _HEADERS = {"kbn-xsrf": "policywatch", "elastic-api-version": "2023-10-31"}
 
 
@@ -79,6 +81,29 @@ def wait_ready(client: httpx.Client, timeout_s: float) -> None:
         time.sleep(2)
 
 
+def _point_webhook(client: httpx.Client, settings: Any, report: Any) -> None:
+    """Set the webhook connector's URL to POLICYWATCH_KIBANA_WEBHOOK_URL (the file has a placeholder)."""
+    url = getattr(settings, "kibana_webhook_url", None)
+    if not url:
+        return
+    current = client.get(f"/api/actions/connector/{WEBHOOK_CONNECTOR}")
+    if current.status_code != 200:
+        raise PolicywatchError(f"Kibana has no connector {WEBHOOK_CONNECTOR} after the import "
+                               f"(HTTP {current.status_code}): {current.text[:300]}")
+    connector = current.json()
+    config = dict(connector.get("config") or {})
+    if config.get("url") == url:
+        report.add("kibana", f"connector {WEBHOOK_CONNECTOR}", "unchanged", url)
+        return
+    config["url"] = url
+    body = {"name": connector.get("name", WEBHOOK_CONNECTOR), "config": config, "secrets": {}}
+    resp = client.put(f"/api/actions/connector/{WEBHOOK_CONNECTOR}", json=body)
+    if resp.status_code != 200:
+        raise PolicywatchError(f"Kibana refused the webhook URL {url} (HTTP {resp.status_code}): "
+                               f"{resp.text[:300]}")
+    report.add("kibana", f"connector {WEBHOOK_CONNECTOR}", "updated", url)
+
+
 def install_kibana(settings: Any, report: Any, *, wait_s: float | None = None,
                    transport: httpx.BaseTransport | None = None) -> None:
     """Import the saved objects and enable the rule; adds one row per step to `report`. Waits for Kibana
@@ -104,6 +129,7 @@ def install_kibana(settings: Any, report: Any, *, wait_s: float | None = None,
                 )
             action = "updated" if current.status_code == 200 else "created"
             report.add("kibana", "saved objects", action, f"{body.get('successCount', 0)} objects")
+        _point_webhook(client, settings, report)
         rule = client.get(f"/api/alerting/rule/{RULE_ID}")
         if rule.status_code == 200 and rule.json().get("enabled"):
             report.add("kibana", f"rule {RULE_ID}", "unchanged", "enabled")

@@ -3,6 +3,9 @@
 - ``policy-docs``: one document per publication, extraction fields at the top level, ``text_seg`` and
   ``title_seg`` (jieba words joined by spaces) beside ``text`` and ``title``.
 - ``policy-indicators``: one flat document per indicator, ``_id`` = ``<doc_id>-<n>``.
+- Both carry ``@timestamp`` (the publication date, else the fetch time of the version first seen) and
+  ``timestamp_source`` (``published`` or ``first_seen``), so no document falls outside Kibana's
+  time filter because it has no publication date.
 
 Every action uses ``_id`` = doc_id and ``version_type=external`` with the fetch time in milliseconds as
 the version: a replay (same version) is a no-op conflict, an older fetch never overwrites a newer one,
@@ -23,6 +26,13 @@ def version_of(doc: ExtractedDocument) -> int:
     return int(doc.fetched_at.timestamp() * 1000)
 
 
+def timestamp_fields(doc: ExtractedDocument) -> dict[str, str]:
+    """``@timestamp``: when the publication is dated (its publication date, else when it was fetched)."""
+    if doc.published_at is not None:
+        return {"@timestamp": doc.published_at.isoformat(), "timestamp_source": "published"}
+    return {"@timestamp": doc.fetched_at.isoformat(), "timestamp_source": "first_seen"}
+
+
 def docs_source(doc: ExtractedDocument, *, indexed_at: datetime | None = None) -> dict[str, Any]:
     source = doc.model_dump(mode="json", exclude={"extraction"})
     source.update(doc.extraction.model_dump(mode="json"))
@@ -32,6 +42,7 @@ def docs_source(doc: ExtractedDocument, *, indexed_at: datetime | None = None) -
     source["title_seg"] = segmented(title) if title else ""
     source["indicator_count"] = len(doc.extraction.indicators)
     source["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
+    source.update(timestamp_fields(doc))
     return source
 
 
@@ -54,6 +65,7 @@ def indicator_sources(doc: ExtractedDocument, *, indexed_at: datetime | None = N
         "doc_period": ext.period,
         "published_at": doc.published_at.isoformat() if doc.published_at else None,
         "indexed_at": (indexed_at or datetime.now(UTC)).isoformat(),
+        **timestamp_fields(doc),
     }
     out = []
     for n, indicator in enumerate(ext.indicators):

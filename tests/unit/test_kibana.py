@@ -159,6 +159,7 @@ class _FakeKibana:
         self.objects: dict[tuple[str, str], dict] = {}
         self.rule_enabled = False
         self.imports = 0
+        self.connector_puts: list[dict] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         assert request.headers["kbn-xsrf"]
@@ -177,6 +178,19 @@ class _FakeKibana:
             _, _, _, kind, oid = path.split("/")
             o = self.objects.get((kind, oid))
             return httpx.Response(200, json=o) if o else httpx.Response(404, json={})
+        if path.startswith("/api/actions/connector/"):
+            oid = path.rsplit("/", 1)[1]
+            o = self.objects.get(("action", oid))
+            if o is None:
+                return httpx.Response(404, json={})
+            if request.method == "PUT":
+                body = json.loads(request.content)
+                assert set(body) == {"name", "config", "secrets"}  # the update API takes no type
+                o["attributes"]["config"] = body["config"]
+                self.connector_puts.append(body)
+            attrs = o["attributes"]
+            return httpx.Response(200, json={"id": oid, "name": attrs["name"], "config": attrs["config"],
+                                             "connector_type_id": attrs["actionTypeId"]})
         if path.endswith("/_enable"):
             self.rule_enabled = True
             return httpx.Response(204)
@@ -187,6 +201,8 @@ class _FakeKibana:
 
 class _Settings:
     kibana_url = "http://kibana.test:5601"
+    kibana_webhook_url = "https://hooks.example.test/policywatch"
+    kibana_wait_s = 1.0
     es_username = None
     es_password = None
     es_api_key = None
@@ -196,12 +212,15 @@ def test_install_imports_once_then_changes_nothing() -> None:
     fake = _FakeKibana()
     first = Report()
     kib.install_kibana(_Settings(), first, transport=httpx.MockTransport(fake), wait_s=1)
-    assert [c.action for c in first.changes] == ["created", "updated"]
+    assert [c.action for c in first.changes] == ["created", "updated", "updated"]
     assert fake.imports == 1 and fake.rule_enabled
     assert len(fake.objects) == len(_objects())
+    assert [p["config"]["url"] for p in fake.connector_puts] == [_Settings.kibana_webhook_url]
+    assert fake.connector_puts[0]["config"]["method"] == "post"  # the rest of the config is kept
     second = Report()
-    kib.install_kibana(_Settings(), second, transport=httpx.MockTransport(fake), wait_s=1)
-    assert [c.action for c in second.changes] == ["unchanged", "unchanged"] and fake.imports == 1
+    kib.install_kibana(_Settings(), second, transport=httpx.MockTransport(fake))  # wait from settings
+    assert [c.action for c in second.changes] == ["unchanged", "unchanged", "unchanged"]
+    assert fake.imports == 1 and len(fake.connector_puts) == 1
 
 
 def test_install_reports_a_refused_import() -> None:
@@ -216,3 +235,76 @@ def test_install_reports_a_refused_import() -> None:
 
     with pytest.raises(PolicywatchError, match="refused"):
         kib.install_kibana(_Settings(), Report(), transport=httpx.MockTransport(refuse), wait_s=1)
+
+
+# --- the file as Kibana 8.19's import reads it ----------------------------------------------------
+
+EXPORT_KEYS = {"id", "type", "attributes", "references", "coreMigrationVersion", "typeMigrationVersion"}
+TYPE_MIGRATION = {"index-pattern": "8.0.0", "search": "8.0.0", "lens": "8.9.0", "dashboard": "8.7.0",
+                  "action": "8.3.0", "alert": "8.0.0"}
+
+
+def test_every_object_has_the_8_19_export_shape() -> None:
+    for o in _objects():
+        assert set(o) >= EXPORT_KEYS, (o["id"], EXPORT_KEYS - set(o))
+        assert o["coreMigrationVersion"] == "8.8.0", o["id"]  # what 8.8-8.19 write on export
+        assert o["typeMigrationVersion"] == TYPE_MIGRATION[o["type"]], o["id"]
+        for ref in o["references"]:
+            assert set(ref) == {"name", "type", "id"}, (o["id"], ref)
+
+
+def test_the_rule_is_wired_to_an_index_and_a_webhook_connector() -> None:
+    objs = _by_id()
+    rule = objs[kib.RULE_ID]["attributes"]
+    refs = {r["name"]: r for r in objs[kib.RULE_ID]["references"]}
+    kinds = {}
+    for action in rule["actions"]:
+        ref = refs[action["actionRef"]]  # every actionRef has its reference, to a connector in the file
+        assert ref["type"] == "action"
+        connector = objs[ref["id"]]
+        assert connector["type"] == "action" and not connector["attributes"]["isMissingSecrets"]
+        assert action["actionTypeId"] == connector["attributes"]["actionTypeId"]
+        assert action["group"] == "query matched"  # the .es-query rule's only action group
+        assert action["frequency"]["notifyWhen"] == "onActiveAlert"
+        kinds[action["actionTypeId"]] = (connector, action)
+    assert rule["notifyWhen"] is None and rule["throttle"] is None  # frequency lives on the actions
+    index_connector, index_action = kinds[".index"]
+    config = index_connector["attributes"]["config"]
+    assert config["index"] == "policy-alerts"
+    fields = _template_fields("policy-alerts")
+    assert config["executionTimeField"] in fields
+    written = set(index_action["params"]["documents"][0])
+    assert written <= fields
+    # what the rule writes never matches the rule's own query (no loop)
+    assert not written & _query_fields(json.loads(rule["params"]["esQuery"]))
+    webhook, webhook_action = kinds[".webhook"]
+    assert webhook["id"] == kib.WEBHOOK_CONNECTOR and webhook["attributes"]["config"]["method"] == "post"
+    json.loads(webhook_action["params"]["body"])  # a JSON body (the mustache is inside strings)
+
+
+def test_time_filtered_views_see_every_document() -> None:
+    """Docs and indicators are filtered on @timestamp, which the index stage always sets (the
+    publication date, else the first-seen time), so an undated publication is not invisible."""
+    from datetime import UTC, datetime
+
+    from processors.clean import prepare
+    from processors.extract import extract_document
+    from processors.index import docs_source, indicator_sources
+    from processors.pipeline import raw_document_for_file
+
+    views = {o["attributes"]["title"]: o["attributes"]["timeFieldName"]
+             for o in _objects() if o["type"] == "index-pattern"}
+    assert views["policy-docs"] == views["policy-indicators"] == "@timestamp"
+    fetched = datetime(2026, 11, 30, 8, tzinfo=UTC)
+    seed = sorted((ROOT / "seeds").glob("*.txt"))[0]  # a plain-text seed: no publication date in it
+    undated = extract_document(prepare(raw_document_for_file(seed, fetched_at=fetched)))
+    assert undated.published_at is None and undated.extraction.indicators
+    source = docs_source(undated)
+    assert source["@timestamp"] == fetched.isoformat() and source["timestamp_source"] == "first_seen"
+    dated = undated.model_copy(update={"published_at": datetime(2024, 3, 1, tzinfo=UTC)})
+    assert docs_source(dated)["@timestamp"].startswith("2024-03-01")
+    assert docs_source(dated)["timestamp_source"] == "published"
+    for row in indicator_sources(dated):
+        assert row["@timestamp"].startswith("2024-03-01") and row["timestamp_source"] == "published"
+    for index in ("policy-docs", "policy-indicators"):
+        assert {"@timestamp", "timestamp_source"} <= _template_fields(index)
