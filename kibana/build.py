@@ -1,4 +1,5 @@
-"""Writes kibana/policywatch.ndjson: the Kibana saved objects of policywatch in the export format.
+"""Writes policywatch/provision/kibana.ndjson: the Kibana saved objects of policywatch in the export format
+(package data: `policywatch init` installs them from the installed package).
 
 Run `python kibana/build.py` after changing this file; tests/unit/test_kibana.py checks the ndjson is
 current and that every field it names exists in the index templates.
@@ -21,7 +22,7 @@ from typing import Any
 
 from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, SOURCE_HEALTH_INDEX
 
-OUT = Path(__file__).with_name("policywatch.ndjson")
+OUT = Path(__file__).resolve().parents[1] / "policywatch" / "provision" / "kibana.ndjson"
 CORE = "8.8.0"
 
 DV_DOCS = "policywatch-docs"

@@ -110,13 +110,10 @@ def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | 
 
 
 def seeds_dir() -> str:
-    """The repository's seeds/ folder (a checkout, or the compose mount of it), else ./seeds."""
-    from pathlib import Path
+    """The seed reports' folder: package data of the installed `seeds` package (no checkout needed)."""
+    import seeds
 
-    import policywatch
-
-    beside_package = Path(policywatch.__file__).resolve().parents[1] / "seeds"
-    return str(beside_package if beside_package.is_dir() else Path.cwd() / "seeds")
+    return str(seeds.directory())
 
 
 def replay_files(

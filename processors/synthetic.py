@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from schemas import RawDocument, trace_step
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 _PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_{site}</title>
 <meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{date}"></head><body>
 <div class="header"><a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; 工作动态</div>
@@ -18,7 +16,9 @@ _PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_{site
 
 
 def seed_texts() -> list[str]:
-    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    import seeds
+
+    return [p.read_text(encoding="utf-8") for p in seeds.files()]
 
 
 def make_page(n: int, *, rng: random.Random, texts: list[str], min_bytes: int = 15_000,

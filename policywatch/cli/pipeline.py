@@ -17,15 +17,24 @@ from policywatch.core.settings import get_settings
 @app.command("replay")
 def replay_cmd(
     paths: list[Path] = typer.Argument(  # noqa: B008
-        ..., help="Files (txt, html, pdf, docx, doc) or folders (recursive)."),
+        None, help="Files (txt, html, pdf, docx, doc) or folders (recursive)."),
+    with_seeds: bool = typer.Option(False, "--seeds", help="Also the seed reports (package data)."),
     source_id: str = typer.Option("replay", "--source-id", help="source_id of the RawDocuments."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Publish local files to policy.raw.v1 as RawDocuments (doc_id = sha256 of the file's bytes)."""
     from policywatch.bootstrap import replay
     from policywatch.cli.preflight import require
+    from policywatch.core.errors import PolicywatchError
     from processors.replay import iter_replay_files
 
+    paths = list(paths or [])
+    if with_seeds:
+        import seeds
+
+        paths.append(seeds.directory())
+    if not paths:
+        raise PolicywatchError("nothing to replay: name files or folders, or pass --seeds")
     total = len(iter_replay_files(paths))
     require(get_settings(), "kafka")
     with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

@@ -1,4 +1,5 @@
-"""Install kibana/policywatch.ndjson into Kibana (called by `policywatch init` when POLICYWATCH_KIBANA_URL
+"""Install the Kibana saved objects (policywatch/provision/kibana.ndjson, package data written by
+kibana/build.py) into Kibana (called by `policywatch init` when POLICYWATCH_KIBANA_URL
 is set): import the saved objects with overwrite, point the webhook connector at
 POLICYWATCH_KIBANA_WEBHOOK_URL (when set), then enable the Elasticsearch-query rule, which Kibana always
 imports disabled. Running it again with unchanged objects changes nothing."""
@@ -9,6 +10,7 @@ import hashlib
 import json
 import logging
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +20,22 @@ from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
-NDJSON = Path(__file__).resolve().parents[2] / "kibana" / "policywatch.ndjson"
+NDJSON = "kibana.ndjson"  # package data of policywatch.provision
 MARKER_OBJECT = ("dashboard", "policywatch-overview")
 RULE_ID = "policywatch-new-alerts"
 WEBHOOK_CONNECTOR = "policywatch-alerts-webhook"
 _HEADERS = {"kbn-xsrf": "policywatch", "elastic-api-version": "2023-10-31"}
 
 
-def ndjson_bytes(path: Path = NDJSON) -> bytes:
-    if not path.exists():
-        raise PolicywatchError(f"Kibana objects not found at {path}: run from a checkout of policywatch")
-    return path.read_bytes()
+def ndjson_bytes(path: Path | None = None) -> bytes:
+    """The saved objects: package data (importlib.resources), or ``path``."""
+    if path is not None:
+        return path.read_bytes()
+    resource = resources.files("policywatch.provision").joinpath(NDJSON)
+    if not resource.is_file():
+        raise PolicywatchError(f"Kibana objects {NDJSON} missing from the installed policywatch.provision "
+                               "package: reinstall policywatch")
+    return resource.read_bytes()
 
 
 def checksum(data: bytes) -> str:
@@ -116,7 +123,7 @@ def install_kibana(settings: Any, report: Any, *, wait_s: float | None = None,
         kind, oid = MARKER_OBJECT
         current = client.get(f"/api/saved_objects/{kind}/{oid}")
         if current.status_code == 200 and mark in current.json().get("attributes", {}).get("description", ""):
-            report.add("kibana", "saved objects", "unchanged", str(NDJSON.name))
+            report.add("kibana", "saved objects", "unchanged", NDJSON)
         else:
             resp = client.post("/api/saved_objects/_import", params={"overwrite": "true"},
                                files={"file": ("policywatch.ndjson", _with_marker(data, mark),

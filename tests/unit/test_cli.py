@@ -84,7 +84,7 @@ DOWN = {"POLICYWATCH_KAFKA_BOOTSTRAP": "127.0.0.1:1", "POLICYWATCH_ES_URL": "htt
     (("watch", "list"), "Elasticsearch"),
     (("process", "clean", "--until-idle"), "Kafka"),
     (("dlq", "list"), "Kafka"),
-    (("replay", "seeds"), "Kafka"),
+    (("replay", "--seeds"), "Kafka"),
 ])
 def test_every_service_command_names_the_service_it_cannot_reach(args, service):
     """The preflight: one line naming the service and what to do, no traceback, no client retries

@@ -17,7 +17,7 @@ from policywatch.provision.elasticsearch import spec
 from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, SOURCE_HEALTH_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
-NDJSON = ROOT / "kibana" / "policywatch.ndjson"
+NDJSON = ROOT / "policywatch" / "provision" / "kibana.ndjson"
 
 
 def _objects() -> list[dict[str, Any]]:
