@@ -149,7 +149,7 @@ class CrawlObservability:
 
         port = crawler.settings.getint("POLICYWATCH_METRICS_PORT", 0) or None
         if port is None:
-            from policywatch.settings import get_settings
+            from policywatch.core.settings import get_settings
 
             port = get_settings().crawl_metrics_port
         ext = cls(crawler, port, crawler.settings.getfloat("POLICYWATCH_METRICS_SYNC_S", 5.0))

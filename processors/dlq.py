@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policywatch.errors import PolicywatchError, ServiceUnavailable
+from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from schemas import DLQ_TOPIC, REDRIVE_TOPIC, DeadLetter, Redrive
 
 _ID = re.compile(r"^(\d+)-(\d+)$")
@@ -110,7 +110,7 @@ def _read(settings: Any, topic: str, *, since_ms: int | None = None,
     end offsets at the time of the call. ``only``: partition -> offset, to read just those records."""
     from kafka.structs import TopicPartition
 
-    from policywatch.kafka_client import check_reachable, make_consumer
+    from policywatch.core.kafka import check_reachable, make_consumer
 
     check_reachable(settings)
     consumer = make_consumer(settings, None, (), enable_auto_commit=False)
@@ -213,7 +213,7 @@ def redrive(settings: Any, *, ids: Sequence[str] = (), stages: Iterable[str] = (
     report = RedriveReport()
     own = producer is None
     if own:
-        from policywatch.kafka_client import make_producer
+        from policywatch.core.kafka import make_producer
 
         producer = make_producer(settings)
     try:

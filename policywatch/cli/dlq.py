@@ -11,7 +11,7 @@ from rich.table import Table
 
 from policywatch.cli import app
 from policywatch.cli.preflight import require
-from policywatch.settings import get_settings
+from policywatch.core.settings import get_settings
 from schemas import DLQ_TOPIC, REDRIVE_TOPIC
 
 console = Console(highlight=False, soft_wrap=True)
@@ -84,7 +84,7 @@ def show_cmd(
     done = redrives(settings, redrive_topic=redrive_topic, dlq_topic=dlq_topic).get(lt.dlq_id, [])
     d = lt.letter
     if d is None:
-        from policywatch.errors import PolicywatchError
+        from policywatch.core.errors import PolicywatchError
 
         raise PolicywatchError(f"{lt.dlq_id} in {dlq_topic} is {lt.problem}")
     if as_json:

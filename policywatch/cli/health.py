@@ -10,8 +10,8 @@ from __future__ import annotations
 import typer
 
 from policywatch.cli import app
-from policywatch.errors import PolicywatchError
-from policywatch.settings import get_settings
+from policywatch.core.errors import PolicywatchError
+from policywatch.core.settings import get_settings
 
 
 @app.command("health-check")

@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
-from policywatch.errors import ServiceUnavailable
+from policywatch.core.errors import ServiceUnavailable
 
 PREFLIGHT_S = 2.5  # per service; a refused connection fails at once, an unanswered one after this
 _console = Console(stderr=True, highlight=False)
@@ -37,7 +37,7 @@ def require(settings: Any, *services: str) -> None:
 def _kafka(settings: Any) -> None:
     """A broker that answers an ApiVersions request: an open port alone is not Kafka (a proxy, a firewall
     that accepts everything, another service), and kafka-python would then wait 30 s to bootstrap."""
-    from policywatch.kafka_client import _host_port, unreachable_message
+    from policywatch.core.kafka import _host_port, unreachable_message
 
     last: BaseException | None = None
     deadline = time.monotonic() + PREFLIGHT_S
@@ -79,7 +79,7 @@ def _api_versions(sock: socket.socket) -> None:
 
 def _elasticsearch(settings: Any) -> None:
     """A cluster that answers GET _cluster/health as Elasticsearch does (401/403 are the command's)."""
-    from policywatch.es_client import make_es, unreachable_message
+    from policywatch.core.elasticsearch import make_es, unreachable_message
 
     es = make_es(settings, request_timeout=PREFLIGHT_S, max_retries=0, retry_on_timeout=False)
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
-VOCAB_DIR = Path(__file__).with_name("vocab")
+VOCAB_DIR = resources.files("processors.extract") / "vocab"  # package data
 
 # jieba tags of words that never start or end a name: verbs, prepositions, conjunctions, adverbs,
 # particles, pronouns, numerals, measure words, time words, interjections, adjectives-as-adverbs, idioms.

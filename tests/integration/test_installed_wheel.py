@@ -96,9 +96,9 @@ def test_the_wheel_holds_every_data_file_the_code_reads(installed):
 def test_imports_resolve_inside_the_new_environment(installed):
     probe = (
         "import json, crawlers.sources, policywatch, processors, schemas, seeds\n"
-        "from policywatch.search.kibana import ndjson_bytes\n"
+        "from policywatch.provision.kibana import ndjson_bytes\n"
         "from policywatch.airflow_tasks import seeds_dir\n"
-        "from policywatch import textseg\n"
+        "from policywatch.core import textseg\n"
         "mods = (policywatch, processors, schemas, seeds, crawlers)\n"
         "print(json.dumps({'modules': [m.__file__ for m in mods],"
         " 'kibana': len(ndjson_bytes().splitlines()), 'seeds': seeds_dir(),"

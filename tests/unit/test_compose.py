@@ -18,7 +18,7 @@ from typer._click.core import Context  # typer 0.29 bundles its own click
 from typer._click.exceptions import UsageError
 
 from policywatch.cli import _register, app
-from policywatch.settings import Settings
+from policywatch.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -290,7 +290,7 @@ def test_time_filtered_views_see_every_document() -> None:
     from processors.clean import prepare
     from processors.extract import extract_document
     from processors.index import docs_source, indicator_sources
-    from processors.pipeline import raw_document_for_file
+    from processors.replay import raw_document_for_file
 
     views = {o["attributes"]["title"]: o["attributes"]["timeFieldName"]
              for o in _objects() if o["type"] == "index-pattern"}

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import pytest
 from typer.testing import CliRunner
 
+from policywatch.bootstrap import run_stage
 from policywatch.cli import _register, app
-from processors.runner import RunnerConfig, run_stage
-from processors.stages import ExtractStage
+from processors.extract.stage import ExtractStage
+from processors.runner import RunnerConfig
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,7 @@ def topics(stack, kafka_admin, unique_name) -> Iterator[Topics]:
 
 
 def _produce(settings, topic: str, key: bytes, value: bytes) -> None:
-    from policywatch.kafka_client import make_producer
+    from policywatch.core.kafka import make_producer
 
     producer = make_producer(settings)
     try:
@@ -55,7 +56,7 @@ def _produce(settings, topic: str, key: bytes, value: bytes) -> None:
 def _run_extract(settings, t: Topics, group: str):
     stage = ExtractStage(input_topic=t.cleaned, output_topic=t.extracted)
     config = RunnerConfig(group_id=group, until_idle=True, idle_s=1.0, dlq_topic=t.dlq)
-    return run_stage(stage, settings=settings, config=config, install_signals=False)
+    return run_stage(stage, settings, config=config, install_signals=False)
 
 
 def _cli(*args: str, catch: bool = False):
@@ -127,7 +128,7 @@ def test_list_show_redrive_once_and_the_stage_sees_it_again(stack, topics, uniqu
 
 
 def test_redrive_needs_a_selection_and_a_bad_id_is_one_line(stack, topics):
-    from policywatch.errors import PolicywatchError
+    from policywatch.core.errors import PolicywatchError
 
     r = _cli("dlq", "redrive", *_dlq_args(topics), catch=True)
     assert isinstance(r.exception, PolicywatchError) and "say which dead letters" in str(r.exception)

@@ -12,20 +12,21 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from mirror.server import MirrorServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from crawlers.observability import read_value
+from tests.golden.mirror.server import MirrorServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent("""
     import json, sys
     import httpx
-    from crawlers.run import crawl
+    from policywatch.core.settings import get_settings
+    from policywatch.crawl import crawl
     sources, port = sys.argv[1], int(sys.argv[2])
-    report = crawl(["mirror_a", "mirror_c"], sources_path=sources, sink="memory", status="memory",
-                   polite=False, log_level="INFO")
+    report = crawl(get_settings(), ["mirror_a", "mirror_c"], sources_path=sources, sink="memory",
+                   status="memory", polite=False, log_level="INFO")
     metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text  # the live server
     print(json.dumps({"report": {s: r.counts.model_dump() for s, r in report.sources.items()},
                       "items": {s: len(r.emitted_doc_ids) for s, r in report.sources.items()},
