@@ -85,7 +85,7 @@ def test_the_wheel_holds_every_data_file_the_code_reads(installed):
     import zipfile
 
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    for needed in ("policywatch/search/kibana.ndjson", "policywatch/provision/templates/policy-docs.json",
+    for needed in ("policywatch/provision/kibana.ndjson", "policywatch/provision/templates/policy-docs.json",
                    "seeds/manifest.yaml", "crawlers/sources.yaml", "schemas/json/raw_document.json"):
         assert needed in names, needed
     assert sum(n.startswith("seeds/") and n.endswith(".txt") for n in names) == 5
