@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
@@ -21,11 +21,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from policywatch.core.errors import PolicywatchError
+from policywatch.core.redact import url_origin
 from policywatch.search import DOC_TYPES, METRICS, SearchRequest, make_filters, search
 from policywatch.search.alerts import recent_alerts
+from policywatch.search.channels import describe as describe_channel
 from policywatch.search.documents import cluster_copies, get_document, highlight_spans, latest_documents
 from policywatch.search.indicators import metric_zones, series
-from policywatch.search.watches import WatchStore, new_watch
+from policywatch.search.watches import WatchStore, delivery_failures, new_watch
 from policywatch.source_health import display_state, read_health
 from policywatch.web import export
 from policywatch.web.security import CSRF_COOKIE, CSRF_FIELD, BasicAuth, csrf_ok, new_token
@@ -53,13 +55,6 @@ def em_safe(fragment: str) -> Markup:
     return Markup(_EM.sub(r"<\1em>", str(escape(fragment))))
 
 
-def url_origin(url: str) -> str:
-    """A delivery URL as scheme://host/…: its path and query can carry tokens, so they are not shown."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    return f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}/…"
-
-
 def fmt_indicator_value(ind: dict[str, Any]) -> str:
     if ind.get("redacted"):
         return "(masked)"
@@ -74,6 +69,7 @@ def create_app(es: Any, config: WebConfig | None = None) -> Starlette:
     templates.env.filters["em_safe"] = em_safe
     templates.env.filters["value"] = fmt_indicator_value
     templates.env.filters["url_origin"] = url_origin
+    templates.env.filters["channel"] = describe_channel
     templates.env.globals["metrics"] = METRICS
     templates.env.globals["doc_types"] = DOC_TYPES
     watches = WatchStore(es, cfg.watches_index)
@@ -154,7 +150,7 @@ def create_app(es: Any, config: WebConfig | None = None) -> Starlette:
     def watches_page(request: Request, error: str | None = None, status_code: int = 200,
                      form: dict[str, str] | None = None) -> Response:
         return page(request, "watches.html", status_code=status_code, watches=watches.list(), error=error,
-                    form=form or {})
+                    form=form or {}, failures=delivery_failures(es, cfg.alerts_index))
 
     async def checked_form(request: Request) -> dict[str, str]:
         form = await request.form()
@@ -171,7 +167,9 @@ def create_app(es: Any, config: WebConfig | None = None) -> Starlette:
                               zone=form.get("zone") or None,
                               region=form.get("region") or None, metric=form.get("metric") or None,
                               min_growth=growth, doc_type=form.get("doc_type") or None,
-                              webhook=form.get("webhook") or None, owner=form.get("owner") or None)
+                              webhook=form.get("webhook") or None, owner=form.get("owner") or None,
+                              notify=[u for u in form.get("notify", "").split() if u],
+                              digest=form.get("digest") or "off")
             await run_in_threadpool(watches.add, watch)
         except (PolicywatchError, ValueError) as exc:
             return await run_in_threadpool(watches_page, request, str(exc), 400, form)

@@ -101,7 +101,7 @@ def test_search_open_document_add_watch_replay_and_see_the_alert(browser, web_ur
     browser.find_element(By.NAME, "query").send_keys("生物医药")
     browser.find_element(By.CSS_SELECTOR, "form.add-watch button[type=submit]").click()
     row = browser.find_element(By.CSS_SELECTOR, 'tr.watch[data-name="bio-browser"]')
-    assert "enabled" in row.text
+    assert "enabled" in row.text and "feed only" in row.text  # no webhook, no channels
     assert WatchStore(es, web_indices["watches"]).get("bio-browser").query == "生物医药"
 
     # replay a document: indexed again (so after the watch) and matched by the real alert stage
@@ -174,3 +174,23 @@ def test_year_facet_filters_undated_reports_by_year_and_says_so(browser, web_url
     assert set(titles) == expected and titles
     notes = browser.find_elements(By.CSS_SELECTOR, "li.hit .note")
     assert len(notes) == len(titles) and all("no publication date" in n.text for n in notes)
+
+
+def test_alert_feed_shows_the_delivery_outcomes_the_alert_carries(browser, web_url, es, web_indices,
+                                                                  corpus_docs) -> None:
+    """The feed renders what the alert stage stores on an alert: webhook outcome and per-channel results."""
+    from selenium.webdriver.common.by import By
+
+    doc = corpus_docs["004"]
+    es.index(index=web_indices["alerts"], id="hooked-1", refresh="wait_for", document={
+        "alert_id": "hooked-1", "watch": "hooked", "doc_id": doc.doc_id, "title": doc.title, "url": doc.url,
+        "matched_at": "2026-12-01T10:00:00+00:00", "highlights": [], "delivery": "failed",
+        "delivery_attempts": 3, "delivery_error": "timeout after 5 s",
+        "channel_deliveries": [{"channel": "dingtalk", "target": "dingtalk://…", "ok": True},
+                               {"channel": "mailto", "target": "mailto://…", "ok": False,
+                                "error": "SMTP refused"}]})
+    browser.get(web_url + "/alerts?watch=hooked")
+    cell = browser.find_element(By.CSS_SELECTOR, "tr.alert-row td.delivery")
+    assert "failed" in cell.text and "3 attempts" in cell.text and "timeout after 5 s" in cell.text
+    channels = [c.text for c in cell.find_elements(By.CSS_SELECTOR, ".channel")]
+    assert channels == ["dingtalk dingtalk://…: delivered", "mailto mailto://…: failed — SMTP refused"]
