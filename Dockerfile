@@ -9,6 +9,7 @@ COPY policywatch ./policywatch
 COPY schemas ./schemas
 COPY processors ./processors
 COPY crawlers ./crawlers
+COPY seeds ./seeds
 RUN pip wheel --no-deps --wheel-dir /wheels . \
     && pip wheel --wheel-dir /wheels /wheels/policywatch-*.whl
 

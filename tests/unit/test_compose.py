@@ -194,6 +194,10 @@ def test_images_install_the_built_wheel():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "AS build" in dockerfile and "pip wheel --no-deps --wheel-dir /wheels ." in dockerfile
     assert "pip install --no-index --find-links /wheels policywatch" in dockerfile
+    packages = re.search(r'include = \[([^\]]*)\]', (ROOT / "pyproject.toml").read_text()).group(1)
+    for package in re.findall(r'"([a-z_]+)\*?"', packages):  # every package the wheel is built from
+        for name in ("Dockerfile", "Dockerfile.airflow"):
+            assert f"COPY {package} ./{package}" in (ROOT / name).read_text(), (name, package)
     runtime = dockerfile.split("AS build", 1)[1].split("\nFROM ", 1)[1]
     assert "COPY policywatch" not in runtime and "gcc" not in runtime
     airflow = (ROOT / "Dockerfile.airflow").read_text()
