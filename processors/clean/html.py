@@ -32,6 +32,7 @@ _BLOCK = {
 _SKIP = {"script", "style", "noscript", "template", "head", "select", "option", "button", "iframe"}
 _HEADLINE_HINT = re.compile(r"title|headline|biaoti|bt|tit|heading", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_HINTED_TAGS = ("div", "p", "span", "td", "strong", "b", "a")
 
 
 @dataclass(frozen=True)
@@ -106,17 +107,31 @@ def _width(text: str) -> int:
 _SITE_TAIL = re.compile(
     r"[-—_|｜]+\s*[^-—_|｜\s]{1,12}(?:网|报|台|社|门户|政府|在线|频道|中心|之声|日报|新闻)$"
 )
+# "站名——标题": a site name (ends like one) before a dash or separator, then the headline.
+_SITE_HEAD = re.compile(
+    r"^\s*[^\s—_|｜:：-]{2,16}(?:网|网站|门户网站|政府|在线|频道|日报|新闻)\s*(?:——|—|-{1,2}|_{1,2}|[|｜:：])\s*"
+)
+# Pagination a forum or a paged article adds to its title: "标题(页 1)", "标题（第2页）".
+_PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(?:页\s*\d+|第\s*\d+\s*页)\s*[)）]\s*$|\s+第\s*\d+\s*页\s*$")
 _TAG = re.compile(r"<[^>]{1,200}>")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
+def _strip_ends(title: str) -> str:
+    """A title without a leading "站名——" and without a trailing "(页 1)"."""
+    head = _SITE_HEAD.sub("", title, count=1)
+    if _width(head) >= 8:
+        title = head
+    return _PAGE_SUFFIX.sub("", title).strip()
+
+
 def strip_site_chain(title: str) -> str:
     """``标题_栏目_站名`` / ``标题--频道--站名`` / ``站名 » 标题`` -> ``标题``: the widest segment."""
-    title = _SITE_TAIL.sub("", _PRIVATE_USE.sub("", title).strip())
+    title = _strip_ends(_SITE_TAIL.sub("", _PRIVATE_USE.sub("", title).strip()))
     segments = [s.strip() for s in _CHAIN_SEP.split(title) if s and s.strip()]
     if len(segments) <= 1:
         return title.strip()
-    return max(segments, key=_width)
+    return _strip_ends(max(segments, key=_width))
 
 
 def _carries_chain(text: str) -> bool:
@@ -147,7 +162,7 @@ def _headline_candidates(tree: lxml_html.HtmlElement) -> list[str]:
             continue
         tag = node.tag.lower()
         hinted = _HEADLINE_HINT.search(f"{node.get('class', '')} {node.get('id', '')}")
-        if tag in ("h1", "h2", "h3", "h4") or (hinted and tag in ("div", "p", "span", "td", "strong", "b")):
+        if tag in ("h1", "h2", "h3", "h4") or (hinted and tag in _HINTED_TAGS):
             text = _SPACE.sub(" ", node.text_content()).strip()
             if 4 <= len(text) <= 120:
                 found.append(text)
@@ -157,8 +172,10 @@ def _headline_candidates(tree: lxml_html.HtmlElement) -> list[str]:
 def find_title(tree: lxml_html.HtmlElement) -> str | None:
     """The visible headline that matches the head's title; else the title without its site-name chain."""
     article_title, sources = _title_sources(tree)
+    if not sources:
+        return _untitled_page_headline(tree)
     stripped = [strip_site_chain(s) for s in sources]
-    best_fallback = article_title.strip() if article_title else (stripped[-1] if stripped else None)
+    best_fallback = _strip_ends(article_title) if article_title else stripped[-1]
     floor = 0.5 * _width(best_fallback) if best_fallback else 0
     normalized = [_norm(s) for s in sources]
     matches = [
@@ -168,6 +185,22 @@ def find_title(tree: lxml_html.HtmlElement) -> str | None:
     if matches:
         return _PRIVATE_USE.sub("", max(matches, key=_width)).strip()
     return best_fallback
+
+
+def _untitled_page_headline(tree: lxml_html.HtmlElement) -> str | None:
+    """A page whose head names no title: its first h1, else the first element marked as a title."""
+    for node in tree.iter("h1"):
+        text = _SPACE.sub(" ", node.text_content()).strip()
+        if 4 <= len(text) <= 120:
+            return text
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or node.tag.lower() not in _HINTED_TAGS:
+            continue
+        if re.search(r"title", f"{node.get('class', '')} {node.get('id', '')}", re.IGNORECASE):
+            text = _SPACE.sub(" ", node.text_content()).strip()
+            if 4 <= len(text) <= 120:
+                return text
+    return None
 
 
 def _main_text(tree: lxml_html.HtmlElement, url: str | None) -> str:

@@ -78,18 +78,28 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "索引号": ("索引号", "索取号"),
     "文号": ("发文字号", "文号", "发文号"),
     "发布机构": ("发布机构", "发文机关", "发文单位", "发布单位", "成文单位"),
-    "主题分类": ("主题分类", "信息分类", "分类"),
+    "主题分类": ("主题分类", "信息分类", "组配分类", "分类"),
     "成文日期": ("成文日期", "成文时间", "印发日期"),
     "发布日期": ("发布日期", "发布时间", "公开日期"),
     "生效日期": ("生效日期", "实施日期"),
     "有效性": ("有效性", "时效性", "效力状态"),
     "主题词": ("主题词", "关键词"),
+    "公开方式": ("公开方式",),
 }
 _LABEL_TO_FIELD = {label: name for name, labels in TABLE_FIELDS.items() for label in labels}
 _TABLE_LABEL = re.compile(
     r"(?P<label>" + "|".join(_spaced(x) for x in sorted(_LABEL_TO_FIELD, key=len, reverse=True)) + r")"
     r"\s*[:：]\s*"
 )
+# A table cell holding only a label, its value in the next cell (``<td>索引号</td><td>0114…</td>``).
+_BARE_LABEL = re.compile(
+    r"^(?:" + "|".join(_spaced(x) for x in sorted(_LABEL_TO_FIELD, key=len, reverse=True)) + r")$"
+)
+
+
+def _label_only(line: str) -> str | None:
+    line = line.strip(" |｜:：")
+    return _LABEL_TO_FIELD[re.sub(r"\s+", "", line)] if _BARE_LABEL.match(line) else None
 
 
 def table_fields(visible: str, *, max_lines: int = 400) -> dict[str, str]:
@@ -101,6 +111,13 @@ def table_fields(visible: str, *, max_lines: int = 400) -> dict[str, str]:
     fields: dict[str, str] = {}
     lines = visible.split("\n")[:max_lines]
     for i, line in enumerate(lines):
+        bare = _label_only(line)
+        if bare is not None:
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if nxt and bare not in fields and _label_only(nxt) is None and not _TABLE_LABEL.match(nxt) \
+                    and len(nxt) <= 120:
+                fields[bare] = nxt
+            continue
         found = list(_TABLE_LABEL.finditer(line))
         for j, match in enumerate(found):
             if j == 0 and len(line[: match.start()].strip()) > 12:
@@ -211,6 +228,15 @@ def _clean_line(line: str) -> str:
     return line
 
 
+def _table_row(line: str, values: set[str]) -> bool:
+    """A ``| label | value | label | value |`` row whose cells are all the header's labels and values."""
+    if not line.startswith("|"):
+        return False
+    cells = [c.strip() for c in line.strip().strip("|").split("|") if c.strip()]
+    return bool(cells) and any(_label_only(c) for c in cells) and all(
+        _label_only(c) is not None or re.sub(r"\s+", "", c) in values for c in cells)
+
+
 def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
     """Take the 信息公开 table, share bars, bylines and footer lines out of the main text.
 
@@ -221,11 +247,14 @@ def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
     values = {re.sub(r"\s+", "", v) for v in table.values()}
     head = min(len(lines), 40)
     kept: list[str] = []
+    if table:  # a table row of the header (| 索引号 | 0114… | 文号 | …号 |) goes as a whole
+        lines = ["" if i < head and _table_row(line, values) else line for i, line in enumerate(lines)]
     lines = [_clean_line(line) for line in lines]
     for i, line in enumerate(lines):
         if i < head and table:
             squeezed = re.sub(r"\s+", "", line)
-            if _TABLE_LABEL.match(line) or (squeezed in values and len(squeezed) < 80):
+            if _TABLE_LABEL.match(line) or _label_only(line) is not None \
+                    or (squeezed in values and len(squeezed) < 80):
                 continue
         kept.append(line)
     kept = _cut_related_block(kept)

@@ -129,3 +129,13 @@ def test_government_metadata_table(results):
         assert doc.index_number == meta["expected"]["index_number"]
         # the table's rows are fields, not text
         assert "索引号" not in doc.text and meta["expected"]["index_number"] not in doc.text
+
+
+def test_written_date_is_kept_apart_from_the_publication_date(results):
+    dated = [(meta, doc) for _, meta, doc in results if meta["expected"].get("written_at")]
+    assert dated
+    for meta, doc in dated:
+        want = date.fromisoformat(meta["expected"]["written_at"])
+        assert doc.written_at is not None and doc.written_at.astimezone(CST).date() == want
+        published = date.fromisoformat(meta["expected"]["published_at"][:10])
+        assert doc.published_at.astimezone(CST).date() == published

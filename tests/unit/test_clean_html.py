@@ -162,3 +162,34 @@ def test_markup_inside_a_title_meta_is_not_part_of_the_title():
     head = f"<head>{meta}<title>为建设凝聚力量_某某市人民政府网</title></head>"
     html = f"<html>{head}<body>{BODY}</body></html>"
     assert extract_html(html).title == "为建设凝聚力量——热烈祝贺会议开幕"
+
+
+def test_site_name_before_a_dash_and_pagination_suffixes_leave_the_title():
+    assert strip_site_chain("某某市人民政府网——全市召开项目建设推进会议") == "全市召开项目建设推进会议"
+    forum = "社会资本与下岗职工的再就业(页 1) - 学术前沿 - 某某论坛"
+    assert strip_site_chain(forum) == "社会资本与下岗职工的再就业"
+    assert strip_site_chain("某某区经济运行情况（第2页）") == "某某区经济运行情况"
+    # a short prefix that is the whole story stays
+    assert strip_site_chain("新华网——快讯") == "新华网——快讯"
+
+
+def test_bare_label_cells_give_their_next_cell_and_the_rows_leave_the_text():
+    rows = ("<table><tr><td>索引号</td><td>113325000026455663/2023-43887</td><td>文号</td>"
+            "<td>丽政发〔2023〕30号</td></tr><tr><td>组配分类</td><td>市政府文件</td><td>发布机构</td>"
+            "<td>市政府</td></tr><tr><td>成文日期</td><td>2023-10-16</td><td>公开方式</td><td>主动公开</td>"
+            "</tr></table>")
+    fields = table_fields(visible_text(parse_tree(rows)))
+    assert fields["索引号"] == "113325000026455663/2023-43887"
+    assert fields["文号"] == "丽政发〔2023〕30号"
+    assert fields["成文日期"] == "2023-10-16" and fields["公开方式"] == "主动公开"
+    html = page().replace("<h1>", rows + "<h1>")
+    doc = prepare(raw(html))
+    assert doc.index_number == "113325000026455663/2023-43887"
+    assert doc.written_at is not None and doc.written_at.date().isoformat() == "2023-10-16"
+    assert "索引号" not in doc.text and "主动公开" not in doc.text
+
+
+def test_a_page_without_a_head_title_takes_its_marked_headline():
+    html = ("<html><body><div class='nav'>首页</div><div class='post'><a id='viewpost1_TitleUrl' href='/p/1'>"
+            "十三岁女孩辍学后的生活(附图)</a></div>" + f"<div class='content'>{BODY}</div></body></html>")
+    assert extract_html(html).title == "十三岁女孩辍学后的生活(附图)"
