@@ -10,8 +10,9 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from crawlers.report import CrawlReport, SourceRun
+from crawlers.report import RUN_SETTING, RUNTIME_SETTING, CrawlReport, Shared, SourceRun
 from crawlers.sinks import Sink
 from crawlers.sources import Source, SourcesFile
 from crawlers.status import StatusStore
@@ -40,6 +41,30 @@ def _offline_public_suffix_list() -> None:
     cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
 
 
+def host_groups(sources: list[Source]) -> list[list[Source]]:
+    """Sources grouped so that no two groups share a host: one politeness queue per host, across sources."""
+    groups: list[list[Source]] = []
+    host_group: dict[str, int] = {}
+    for source in sources:
+        hosts = {urlsplit(u).netloc.lower() for u in source.start_urls}
+        hit = sorted({host_group[h] for h in hosts if h in host_group})
+        if not hit:
+            index = len(groups)
+            groups.append([source])
+        else:
+            index = hit[0]
+            groups[index].append(source)
+            for other in hit[1:]:  # a source bridging two groups merges them
+                groups[index].extend(groups[other])
+                groups[other] = []
+                for host, g in host_group.items():
+                    if g == other:
+                        host_group[host] = index
+        for host in hosts:
+            host_group[host] = index
+    return [g for g in groups if g]
+
+
 def run_crawl(
     sources: list[Source],
     *,
@@ -48,13 +73,18 @@ def run_crawl(
     polite: bool = True,
     on_progress: Progress | None = None,
     log_level: str = "WARNING",
+    prepare: Progress | None = None,
 ) -> CrawlReport:
-    """Crawl `sources` concurrently in this process and return per-source reports.
+    """Crawl `sources` in this process and return per-source reports (`prepare(run)` is called on each
+    source's SourceRun before its crawl starts: `policywatch sources check` records steps that way).
 
+    Sources on different hosts run concurrently; sources that share a host run one after another, so
+    each host sees one politeness queue (delay, concurrency) whatever the number of its sources.
     Starts the Twisted reactor, which cannot be restarted: call this at most once per process
     (use `crawl(..., isolated=True)` to run again).
     """
-    from scrapy.crawler import CrawlerProcess
+    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.settings import Settings
 
     from crawlers.observability import configure_logging
     from crawlers.resolver import POLICY_SETTING, AddressPolicy
@@ -68,7 +98,9 @@ def run_crawl(
                               POLICY_SETTING: policy.to_setting()})
     install_log_redaction()  # on the root handler configure_logging installed
     runs: dict[str, SourceRun] = {}
-    for source in sources:
+    reactor_pending = [True]  # the first Crawler installs the reactor, as CrawlerProcess's own would
+
+    def crawler_for(source: Source) -> Crawler:
         run = SourceRun(
             source=source,
             known=runtime.status_store.load(source.id),
@@ -76,13 +108,29 @@ def run_crawl(
             on_progress=on_progress,
         )
         runs[source.id] = run
-        base = spider_for(source)
-        spider_cls = type(
-            f"{base.__name__}_{source.id}", (base,), {"custom_settings": settings_for(source, polite=polite)}
-        )
-        process.crawl(spider_cls, source=source, run=run, runtime=runtime)
+        if prepare is not None:
+            prepare(run)
+        settings = Settings({**BASE_SETTINGS, "LOG_LEVEL": log_level})
+        settings.setdict(settings_for(source, polite=polite), priority="spider")
+        settings.set(RUN_SETTING, Shared(run), priority="spider")
+        settings.set(RUNTIME_SETTING, Shared(runtime), priority="spider")
+        init_reactor, reactor_pending[0] = reactor_pending[0], False
+        return Crawler(spider_for(source), settings, init_reactor=init_reactor)
+
+    def chain(group: list[Source]):
+        deferred = process.crawl(crawler_for(group[0]))
+        for source in group[1:]:
+            deferred.addBoth(lambda _, s=source: process.crawl(crawler_for(s)))
+        return deferred
+
+    for group in host_groups(sources):
+        chain(group)
     process.start()
-    return CrawlReport(sources={sid: run.report() for sid, run in runs.items()})
+    return CrawlReport(
+        sources={
+            sid: (run.final_report or run.report()) for sid, run in runs.items()
+        }
+    )
 
 
 def select(sources_file: SourcesFile, source_ids: list[str] | None) -> list[Source]:

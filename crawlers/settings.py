@@ -1,5 +1,6 @@
-"""Scrapy settings shared by every source; per-source values (concurrency, delay) are applied by
-`crawlers.run.run_crawl` from sources.yaml."""
+"""Scrapy settings shared by every source (also the project settings module named by scrapy.cfg, so
+`scrapy list`, `scrapy shell`, `scrapy parse --spider KIND -a source=ID URL` work in the repository).
+Per-source values (concurrency, delay, size caps) come from sources.yaml through `settings_for`."""
 
 from __future__ import annotations
 
@@ -9,34 +10,38 @@ from crawlers.sources import Source
 
 BOT_NAME = "policywatch"
 USER_AGENT = "Mozilla/5.0 (compatible; policywatch/0.1; government publication monitor)"
+SPIDER_MODULES = ["crawlers.spiders.list", "crawlers.spiders.hanweb", "crawlers.spiders.rss",
+                  "crawlers.spiders.sitemap", "crawlers.spiders.gkmlpt", "crawlers.spiders.search"]
+# robots.txt is fetched and applied by the spider itself: a 412 or challenge on robots.txt means
+# blocked, not "allowed", which Scrapy's RobotsTxtMiddleware cannot express.
+ROBOTSTXT_OBEY = False
+COOKIES_ENABLED = True
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+REDIRECT_MAX_TIMES = 5
+DOWNLOAD_WARNSIZE = 0
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+# Resolve, check every address, connect only to checked ones (crawlers/resolver.py).
+TWISTED_DNS_RESOLVER = "crawlers.resolver.CheckingResolver"
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.SourcePolicyMiddleware": 50,
+    "crawlers.resolver.ResolvedAddressMiddleware": 950,  # before RetryMiddleware sees the DNS error
+    "crawlers.middlewares.BlockDetectionMiddleware": 650,
+}
+ITEM_PIPELINES = {
+    "crawlers.pipelines.NewOnlyPipeline": 100,
+    "crawlers.pipelines.PublishPipeline": 300,
+}
+EXTENSIONS = {
+    "crawlers.observability.CrawlObservability": 500,  # Prometheus metrics, structlog logs
+    "crawlers.extensions.RunReport": 510,  # counters in crawler.stats, the run report on spider_closed
+}
 
 BASE_SETTINGS: dict[str, Any] = {
-    "BOT_NAME": BOT_NAME,
-    "USER_AGENT": USER_AGENT,
-    # robots.txt is fetched and applied by the spider itself: a 412 or challenge on robots.txt means
-    # blocked, not "allowed", which Scrapy's RobotsTxtMiddleware cannot express.
-    "ROBOTSTXT_OBEY": False,
-    "COOKIES_ENABLED": True,
-    "RETRY_ENABLED": True,
-    "RETRY_TIMES": 2,
-    "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
-    "DOWNLOAD_TIMEOUT": 30,
-    "REDIRECT_MAX_TIMES": 5,
-    "DOWNLOAD_WARNSIZE": 0,
-    "TELNETCONSOLE_ENABLED": False,
-    "LOG_LEVEL": "WARNING",
-    # Resolve, check every address, connect only to checked ones (crawlers/resolver.py).
-    "TWISTED_DNS_RESOLVER": "crawlers.resolver.CheckingResolver",
-    "DOWNLOADER_MIDDLEWARES": {
-        "crawlers.middlewares.SourcePolicyMiddleware": 50,
-        "crawlers.resolver.ResolvedAddressMiddleware": 950,  # before RetryMiddleware sees the DNS error
-        "crawlers.middlewares.BlockDetectionMiddleware": 650,
-    },
-    "EXTENSIONS": {"crawlers.observability.CrawlObservability": 500},  # Prometheus metrics, structlog logs
-    "ITEM_PIPELINES": {
-        "crawlers.pipelines.NewOnlyPipeline": 100,
-        "crawlers.pipelines.PublishPipeline": 300,
-    },
+    name: value for name, value in dict(globals()).items() if name.isupper() and name != "BASE_SETTINGS"
 }
 
 

@@ -27,10 +27,15 @@ class _Model(BaseModel):
 
 
 class KeywordFilter(_Model):
-    """An item is kept when its title matches every `require` pattern and no `exclude` pattern."""
+    """An item is kept when its title matches every `require` pattern and no `exclude` pattern.
+
+    With `require_zone`, the item must also name a development zone (the extractor's zone vocabulary:
+    开发区, 综合保税区, 片区, 产业集聚区, 科技园, 示范区, 合作区 …) in its title, its list context or its
+    body (crawlers/relevance.py)."""
 
     require: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    require_zone: bool = False
 
     @field_validator("require", "exclude")
     @classmethod
@@ -46,6 +51,9 @@ class KeywordFilter(_Model):
     def _compiled(self) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
         return [re.compile(p) for p in self.require], [re.compile(p) for p in self.exclude]
 
+    def patterns(self) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+        return self._compiled
+
     def accepts(self, title: str) -> bool:
         required, excluded = self._compiled
         return all(p.search(title) for p in required) and not any(p.search(title) for p in excluded)
@@ -60,9 +68,17 @@ class ListSelectors(_Model):
 
 
 class HanwebListing(_Model):
-    """Hanweb JCMS: list records come from /module/web/jpage/dataproxy.jsp."""
+    """Hanweb 大汉 JCMS/JPAAS. Three shapes, chosen by `mode`:
 
-    columnid: str
+    - `dataproxy`: the column page is a shell; records come from a POST to /module/web/jpage/dataproxy.jsp.
+    - `embedded`: the column page carries its records (`<datastore>` in a script) and its own paging
+      links (`?uid=…&pageNum=N`, `index_N.html`, or the `<nextgroup>` dataproxy link).
+    - `jpaas`: the JPAAS publish API /api-gateway/jpaas-publish-server/front/page/build/unit answers
+      JSON whose `data.html` holds the list (`paramJson={"pageNo": N, "pageSize": M}`).
+    """
+
+    mode: Literal["dataproxy", "embedded", "jpaas"] = "dataproxy"
+    columnid: str = ""
     unitid: str = ""
     webid: str = "1"
     path: str = "/"
@@ -70,18 +86,60 @@ class HanwebListing(_Model):
     permissiontype: str = "0"
     perpage: int = Field(default=15, ge=1, le=200)
     proxy_path: str = "/module/web/jpage/dataproxy.jsp"
+    # jpaas only: the identifiers the column page passes to the unit API
+    tpl_set_id: str = ""
+    page_id: str = ""
+    tag_id: str = ""
+    unit_path: str = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+
+    @model_validator(mode="after")
+    def _mode_needs(self) -> HanwebListing:
+        if self.mode == "dataproxy" and not self.columnid:
+            raise ValueError("hanweb mode 'dataproxy' needs columnid")
+        if self.mode == "jpaas" and not (self.tpl_set_id and self.page_id and self.tag_id):
+            raise ValueError("hanweb mode 'jpaas' needs tpl_set_id, page_id and tag_id")
+        return self
+
+
+class GkmlptListing(_Model):
+    """Guangdong 集约化 gkmlpt: `GET /gkmlpt/api/all/{column}?page=N&sid={sid}` answers JSON
+    `{"articles": [{"title", "url", "date"(epoch s)...}], "total": N}`."""
+
+    sid: str | None = None  # none: read from the gkmlpt index page (window._CONFIG / SID)
+    column: str = "0"
+    api_path: str = "/gkmlpt/api/all/{column}"
+    per_page: int = Field(default=100, ge=1, le=500)  # what the API returns per page (paging stops early)
+
+
+class SearchListing(_Model):
+    """A site search (GET or POST form with a query); result pages are read with `selectors`."""
+
+    url: str
+    method: Literal["GET", "POST"] = "GET"
+    query_param: str = "q"
+    queries: list[str] = Field(min_length=1)
+    params: dict[str, str] = Field(default_factory=dict)  # fixed form fields (channel ids, sort order…)
+    page_param: str | None = None  # form field of the page number; none: only the first result page
+    first_page: int = 1
 
 
 class Listing(_Model):
-    kind: Literal["list", "hanweb", "rss", "sitemap", "search"] = "list"
+    kind: Literal["list", "hanweb", "rss", "sitemap", "gkmlpt", "search"] = "list"
     selectors: ListSelectors = Field(default_factory=ListSelectors)
     hanweb: HanwebListing | None = None
+    gkmlpt: GkmlptListing | None = None
+    search: SearchListing | None = None
     max_pages: int = Field(default=5, ge=1, le=1000)
+    # Incremental crawling: stop paging once a whole list page holds only known items, and do not
+    # re-fetch a known article unless its list date changed or `recrawl_days` passed since its last fetch.
+    stop_when_known: bool = True
+    recrawl_days: float = Field(default=7.0, ge=0)
 
     @model_validator(mode="after")
-    def _hanweb_needs_params(self) -> Listing:
-        if self.kind == "hanweb" and self.hanweb is None:
-            raise ValueError("listing.kind 'hanweb' needs a 'hanweb' block (columnid, unitid, webid)")
+    def _kind_needs_params(self) -> Listing:
+        for kind in ("hanweb", "gkmlpt", "search"):
+            if self.kind == kind and getattr(self, kind) is None:
+                raise ValueError(f"listing.kind {kind!r} needs a {kind!r} block")
         return self
 
 

@@ -25,6 +25,7 @@ COUNT_NAMES = (
     "new",
     "changed",
     "unchanged",
+    "skipped",
     "failed",
     "blocked",
     "filtered",
@@ -54,11 +55,13 @@ CRAWL_STATUS_MAPPING: dict[str, Any] = {
         "last_fetched_at": {"type": "date"},
         "first_seen_at": {"type": "date"},
         "last_changed_at": {"type": "date"},
+        "list_date": {"type": "keyword", "index": False},
         "run_id": {"type": "keyword"},
         "started_at": {"type": "date"},
         "finished_at": {"type": "date"},
-        "status": {"type": "keyword"},  # run: ok | empty | blocked | failed
+        "status": {"type": "keyword"},  # run: ok | degraded | blocked | failed
         "message": {"type": "text"},
+        "first_error": {"type": "text"},
         "counts": {
             "properties": {
                 name: {"type": "integer"}
@@ -85,6 +88,7 @@ class PageStatus:
     last_fetched_at: str | None = None
     first_seen_at: str | None = None
     last_changed_at: str | None = None
+    list_date: str | None = None  # the date the list page showed for it when last fetched
 
 
 class StatusStore(Protocol):

@@ -8,6 +8,10 @@ nothing is read at parse time. Schedules finer than the tick run at most once pe
 
 Trigger with conf {"sources": ["id", ...]} to crawl those now, or {"all": true} for every enabled source.
 Each crawl is one mapped task (named by its source id) running the same code as `policywatch crawl`.
+Politeness is per host: a scheduled run takes at most one due source per host (the others stay due and
+go in the next run), since parallel crawl processes would each keep their own delay for that host.
+`policywatch crawl` with several sources on one host crawls them one after another in one process.
+A degraded source (listed and emitted, some pages failed) succeeds its task; source_health flags it.
 """
 
 from __future__ import annotations

@@ -51,7 +51,27 @@ def select_sources(
         es.close()
     due = due_sources(enabled, started, now or datetime.now(UTC))
     logger.info("%d of %d enabled sources are due: %s", len(due), len(enabled), ", ".join(due) or "none")
-    return due
+    return one_per_host(due, sources)
+
+
+def one_per_host(source_ids: list[str], sources) -> list[str]:
+    """At most one source per host in one DAG run: the mapped crawl tasks run in parallel processes,
+    each with its own politeness delay, so two sources on one host would hit it twice as hard. The
+    others stay due and are picked by the next run (every 15 minutes)."""
+    from urllib.parse import urlsplit
+
+    taken: set[str] = set()
+    picked, deferred = [], []
+    for source_id in source_ids:
+        hosts = {urlsplit(u).netloc.lower() for u in sources.get(source_id).start_urls}
+        if hosts & taken:
+            deferred.append(source_id)
+            continue
+        taken |= hosts
+        picked.append(source_id)
+    if deferred:
+        logger.info("sharing a host with a source crawled in this run, next run: %s", ", ".join(deferred))
+    return picked
 
 
 def crawl_one(
@@ -82,7 +102,9 @@ def crawl_one(
         counts["failed"],
         counts["blocked"],
     )
-    if result["status"] != "ok":
+    if result["status"] == "degraded":  # it listed and emitted; source health shows what failed
+        logger.warning("%s: degraded: %s", source_id, result["message"])
+    elif result["status"] != "ok":
         raise SourceCrawlFailed(
             f"{source_id}: {result['status']}: {result['message']} (counts {counts})"
         )
@@ -99,7 +121,11 @@ def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | 
             totals[name] = totals.get(name, 0) + int(n)
     done = {r["source_id"] for r in reports}
     failed = [sid for sid in (selected or []) if sid not in done]
-    summary = {"sources": len(selected or []), "ok": sorted(done), "failed": failed, "totals": totals}
+    degraded = sorted(r["source_id"] for r in reports if r.get("status") == "degraded")
+    summary = {"sources": len(selected or []), "ok": sorted(done - set(degraded)), "failed": failed,
+               "totals": totals}
+    if degraded:
+        summary["degraded"] = degraded
     logger.info("crawl summary: %s", summary)
     if selected and not done:  # every source failed: Kafka, Elasticsearch or the network, not one site
         raise SourceCrawlFailed(f"all {len(selected)} sources failed: {', '.join(failed)}")

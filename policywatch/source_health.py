@@ -6,7 +6,10 @@ and crawl) and, for publication dates, `policy-docs`. The verdicts go to `policy
 
 A source is flagged
 
-- `failing` when its last `failed_runs` runs all ended other than `ok` (failed, blocked, empty, error);
+- `failing` when its last `failed_runs` runs all ended other than `ok` or `degraded` (failed, blocked,
+  empty, error);
+- `degraded` when its last run listed and emitted but some list pages or articles failed or were
+  blocked (the run's message says how many and the first error);
 - `quiet` when nothing new has appeared for longer than its expected cadence: three times the median
   gap between its recent publication dates (clamped to `min_cadence`..`max_cadence`), or
   `default_cadence` when it has fewer than four dated publications.
@@ -36,6 +39,7 @@ DOCS = DOCS_INDEX
 SOURCE_HEALTH = SOURCE_HEALTH_INDEX
 
 OK_STATUSES = frozenset({"ok"})
+WORKING_STATUSES = frozenset({"ok", "degraded"})  # the crawl worked, partly or wholly
 RUNS_PER_SOURCE = 10  # run records read per source
 DATES_PER_SOURCE = 20  # publication dates read per source to infer its cadence
 
@@ -45,7 +49,7 @@ class RunRecord:
     """One crawl of one source, as the crawler recorded it."""
 
     source_id: str
-    status: str  # ok | empty | blocked | failed | error
+    status: str  # ok | degraded | empty | blocked | failed | error
     started_at: datetime
     finished_at: datetime | None = None
     message: str | None = None
@@ -54,6 +58,10 @@ class RunRecord:
     @property
     def ok(self) -> bool:
         return self.status in OK_STATUSES
+
+    @property
+    def worked(self) -> bool:
+        return self.status in WORKING_STATUSES
 
     @property
     def found_new(self) -> bool:
@@ -65,7 +73,7 @@ class SourceHealth:
     source_id: str
     name: str
     checked_at: datetime
-    state: str  # ok | failing | quiet | failing+quiet | never_run | disabled
+    state: str  # ok | failing | degraded | quiet | failing+quiet | degraded+quiet | never_run | disabled
     flags: list[str]
     consecutive_failures: int
     last_run_at: datetime | None
@@ -164,11 +172,11 @@ def evaluate(
     cadence = expected_cadence(published, default=default_cadence)
     consecutive = 0
     for run in runs:
-        if run.ok:
+        if run.worked:
             break
         consecutive += 1
     last = runs[0] if runs else None
-    last_success = next((r for r in runs if r.ok), None)
+    last_success = next((r for r in runs if r.worked), None)
     new_times = [r.finished_at or r.started_at for r in runs if r.found_new]
     new_times += [d for d in published if d is not None]
     last_new = max(new_times, default=None)
@@ -178,6 +186,9 @@ def evaluate(
     if runs and consecutive >= min(failed_runs, RUNS_PER_SOURCE):
         flags.append("failing")
         messages.append(f"last {consecutive} runs failed: {last.message or last.status}")
+    if last is not None and last.status == "degraded":
+        flags.append("degraded")
+        messages.append(f"last run degraded: {last.message or 'some pages failed'}")
     quiet_days = None
     watched_since = runs[-1].started_at if runs else None
     reference = last_new or watched_since
@@ -325,11 +336,13 @@ def read_health(es: Any, *, index: str = SOURCE_HEALTH, size: int = 500) -> list
 
 
 def display_state(doc: dict[str, Any]) -> str:
-    """ok, degraded (its last run failed but not `failed_runs` in a row), failing, quiet, or the stored
-    state (never_run, disabled)."""
+    """ok, degraded (its last run was degraded, or failed but not `failed_runs` in a row), failing,
+    quiet, or the stored state (never_run, disabled)."""
     state = doc.get("state") or "never_run"
     if "failing" in state:
         return "failing"
+    if "degraded" in state:
+        return "degraded"
     if state == "quiet":
         return "quiet"
     if state == "ok" and (doc.get("consecutive_failures") or 0) > 0:

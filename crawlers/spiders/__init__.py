@@ -1,15 +1,8 @@
-"""Spiders: `SourceSpider` (generic listing) and `HanwebSpider` (Hanweb JCMS dataproxy.jsp lists)."""
+"""Spiders, one per listing kind (crawlers/spiders/registry.py)."""
 
 from __future__ import annotations
 
-from crawlers.sources import Source
-from crawlers.spiders.generic import SourceSpider
-from crawlers.spiders.hanweb import HanwebSpider
+from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.registry import SPIDERS, spider_for
 
-
-def spider_for(source: Source) -> type[SourceSpider]:
-    """The spider class that crawls `source`."""
-    return HanwebSpider if source.listing.kind == "hanweb" else SourceSpider
-
-
-__all__ = ["HanwebSpider", "SourceSpider", "spider_for"]
+__all__ = ["SPIDERS", "SourceSpider", "spider_for"]

@@ -10,6 +10,7 @@ from policywatch.cli import watch  # noqa: F401
 from policywatch.cli import init  # noqa: F401
 from policywatch.cli import pipeline  # noqa: F401
 from policywatch.cli import crawl  # noqa: F401
+from policywatch.cli import sources  # noqa: F401
 from policywatch.cli import extract  # noqa: F401
 from policywatch.cli import maintenance  # noqa: F401
 from policywatch.cli import web  # noqa: F401

@@ -25,7 +25,7 @@ def _table(rows: dict[str, tuple[str, dict[str, int], str]]) -> Table:
     for name in COLUMNS:
         table.add_column(name, justify="right")
     for source_id, (status, counts, _note) in rows.items():
-        style = {"ok": "green", "blocked": "yellow", "failed": "red"}.get(status, "")
+        style = {"ok": "green", "degraded": "yellow", "blocked": "yellow", "failed": "red"}.get(status, "")
         table.add_row(
             source_id, f"[{style}]{status}[/]" if style else status, *(str(counts.get(n, 0)) for n in COLUMNS)
         )
@@ -58,7 +58,7 @@ def crawl_cmd(
     """Crawl government, zone and news sites; emit new or changed publications to policy.raw.v1.
 
     Shows progress per source, then counts: listed, new, changed, unchanged, failed, blocked. The counts
-    also go to the policy-crawl-status index. Exit code 3 when a source was blocked or failed.
+    also go to the policy-crawl-status index. Exit code 3 when a source was degraded, blocked or failed.
     """
     from crawlers.report import SourceRun
     from crawlers.run import report_json

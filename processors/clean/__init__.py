@@ -15,7 +15,7 @@ from policywatch.core.decode import decode_bytes
 from policywatch.core.errors import ProcessingError
 from processors.clean import dates, metadata
 from processors.clean.dedup import Fingerprint, FingerprintStore, MemoryFingerprintStore
-from processors.clean.documents import document_text, sniff_kind
+from processors.clean.documents import READABLE_KINDS, document_text, sniff_kind
 from processors.clean.fingerprint import content_sha256, from_hex, numbers_of, simhash, to_hex
 from processors.clean.html import extract_html
 from processors.clean.text import detect_script, normalize_whitespace, repair_wrapped_lines
@@ -101,7 +101,7 @@ def prepare(raw: RawDocument) -> CleanedDocument:
         if attachment.body is None:
             continue
         att_kind = sniff_kind(attachment.body, content_type=attachment.content_type, name=attachment.url)
-        if att_kind not in ("pdf", "docx", "doc"):
+        if att_kind not in READABLE_KINDS:
             continue
         try:
             att_text = _tidy(document_text(attachment.body, att_kind))

@@ -1,4 +1,7 @@
-"""Text of attachments: PDF (pypdf), DOCX (python-docx) and Word 97-2003 DOC (olefile + the piece table)."""
+"""Text of attachments: PDF (pypdf), DOCX (python-docx), Word 97-2003 DOC and WPS text (olefile + the
+piece table), spreadsheets XLS/XLSX/ET (python-calamine; one text line per row, cells tab-separated, so
+figures in tables reach the extractor) and OFD (the Chinese fixed-layout standard GB/T 33190: a zip of
+XML pages whose TextCode elements hold the text)."""
 
 from __future__ import annotations
 
@@ -16,15 +19,49 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def _zip_kind(data: bytes) -> str | None:
+    import zipfile
+
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError):
+        return None
+    if any(n.startswith("word/") for n in names):
+        return "docx"
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if "OFD.xml" in names:
+        return "ofd"
+    return None
+
+
+def _ole_kind(data: bytes) -> str:
+    """`doc` for Word and WPS text files (a WordDocument stream), `xls` for Excel and WPS ET sheets."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            if ole.exists("WordDocument"):
+                return "doc"
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return "xls"
+    except OSError:
+        pass
+    return "doc"
+
+
 def sniff_kind(data: bytes, *, content_type: str | None = None, name: str | None = None) -> str:
-    """``pdf``, ``docx``, ``doc``, ``html`` or ``text`` from the bytes first, then the type and name."""
+    """``pdf``, ``docx``, ``doc``, ``xls``, ``xlsx``, ``ofd``, ``html`` or ``text`` from the bytes
+    first, then the type and name."""
     head = data[:1024].lstrip()
     if head.startswith(_PDF_MAGIC):
         return "pdf"
-    if data.startswith(_ZIP_MAGIC) and b"word/" in data[:65536]:
-        return "docx"
+    if data.startswith(_ZIP_MAGIC):
+        kind = _zip_kind(data)
+        if kind:
+            return kind
     if data.startswith(_OLE_MAGIC):
-        return "doc"
+        return _ole_kind(data)
     lowered = head[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
         return "html"
@@ -115,6 +152,67 @@ def doc_text(data: bytes) -> str:
     return re.sub(r"[\x00-\x08\x0e-\x1f]", "", text)
 
 
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def sheet_text(data: bytes) -> str:
+    """Every sheet of an XLS/XLSX/ET workbook as text: a `【sheet】` line, then one line per row."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        lines: list[str] = []
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=True)
+            cells = [[_cell(v) for v in row] for row in rows]
+            cells = [row for row in cells if any(row)]
+            if cells:
+                lines.append(f"【{name}】")
+                lines.extend("\t".join(row).rstrip("\t") for row in cells)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise ProcessingError(f"unreadable spreadsheet: {exc}") from exc
+    return "\n".join(lines)
+
+
+_OFD_NS = "{http://www.ofdspec.org/2016}"
+
+
+def ofd_text(data: bytes) -> str:
+    """The text of an OFD file, page by page in document order, one line per text object."""
+    import posixpath
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        root = etree.fromstring(archive.read("OFD.xml"))
+        lines: list[str] = []
+        for doc_root in root.iter(f"{_OFD_NS}DocRoot"):
+            doc_path = (doc_root.text or "").strip().lstrip("/")
+            document = etree.fromstring(archive.read(doc_path))
+            base = posixpath.dirname(doc_path)
+            for page in document.iter(f"{_OFD_NS}Page"):
+                loc = (page.get("BaseLoc") or "").lstrip("/")
+                path = loc if loc in archive.namelist() else posixpath.join(base, loc)
+                content = etree.fromstring(archive.read(path))
+                for obj in content.iter(f"{_OFD_NS}TextObject"):
+                    text = "".join(code.text or "" for code in obj.iter(f"{_OFD_NS}TextCode")).strip()
+                    if text:
+                        lines.append(text)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ProcessingError(f"unreadable OFD: {exc}") from exc
+    return "\n".join(lines)
+
+
+READABLE_KINDS = ("pdf", "docx", "doc", "xls", "xlsx", "ofd")
+
+
 def document_text(data: bytes, kind: str) -> str:
     if kind == "pdf":
         return pdf_text(data)
@@ -122,4 +220,8 @@ def document_text(data: bytes, kind: str) -> str:
         return docx_text(data)
     if kind == "doc":
         return doc_text(data)
+    if kind in ("xls", "xlsx"):
+        return sheet_text(data)
+    if kind == "ofd":
+        return ofd_text(data)
     raise ProcessingError(f"no text extractor for {kind!r}")

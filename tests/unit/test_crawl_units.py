@@ -85,7 +85,8 @@ def test_create_page_html_pagination():
 def test_query_and_numbered_pagination():
     html = '<a href="?page=2">2</a><a href="?page=4">尾页</a>'
     pages = discover_pages(Selector(text=html), html, "http://x.gov.cn/list.jsp?cat=1", max_pages=10)
-    assert pages[-1] == "http://x.gov.cn/list.jsp?cat=1&page=4" and len(pages) == 4
+    # page 1 is the page itself (not requested twice); the others keep the page's own query
+    assert pages == [f"http://x.gov.cn/list.jsp?cat=1&page={n}" for n in (2, 3, 4)]
     html = '<a href="list_2.shtml">2</a><a href="list_3.shtml">3</a>'
     pages = discover_pages(Selector(text=html), html, "http://x.gov.cn/zx/index.shtml", max_pages=10)
     assert pages == ["http://x.gov.cn/zx/list_2.shtml", "http://x.gov.cn/zx/list_3.shtml"]
@@ -181,9 +182,9 @@ def test_block_classification():
     challenge = b'<meta content="abc" r="m"><script r="m">$_ts=window[\'$_ts\'];</script>'
     assert classify_block(412, {b"Set-Cookie": [b"FSSBBIl1UgzbN7N80S=x; path=/"]}, challenge) == "ruishu_412"
     jsl = b"<script>document.cookie='__jsl_clearance=1|0|x';location.reload()</script>"
-    assert classify_block(200, {}, jsl) == "js_cookie"
+    assert classify_block(200, {}, jsl) == "jiasule"
     assert classify_block(200, {}, b"<html><p>" + "正文".encode() * 50 + b"</p></html>") is None
-    assert classify_block(200, {b"Set-Cookie": [b"wzws_sessionid=abc"]}, b"<html></html>") == "waf"
+    assert classify_block(200, {b"Set-Cookie": [b"wzws_sessionid=abc"]}, b"<html></html>") == "wzws"
     assert classify_block(403, {}, b"forbidden") == "http_403"
     assert classify_block(500, {}, b"error") is None  # a failure, not a block
 

@@ -22,3 +22,24 @@ def test_summary_fails_the_run_when_every_source_failed():
     with pytest.raises(SourceCrawlFailed, match="all 2 sources failed: a, b"):
         summarize_crawl([], ["a", "b"])
     assert summarize_crawl([], [])["sources"] == 0  # nothing due is not a failure
+
+
+def test_summary_names_degraded_sources_and_counts_what_they_emitted():
+    degraded = {**_report("b", 1), "status": "degraded"}
+    summary = summarize_crawl([_report("a", 2), degraded], ["a", "b"])
+    assert summary["ok"] == ["a"] and summary["degraded"] == ["b"] and summary["failed"] == []
+    assert summary["totals"]["new"] == 3
+
+
+def test_one_source_per_host_in_a_dag_run():
+    from crawlers.sources import parse_sources
+    from policywatch.airflow_tasks import one_per_host
+
+    base = {"name": "x", "province": "p"}
+    sources = parse_sources({"sources": [
+        {**base, "id": "a1", "start_urls": ["http://www.a.gov.cn/x/"], "allowed_domains": ["a.gov.cn"]},
+        {**base, "id": "b1", "start_urls": ["http://b.gov.cn/"], "allowed_domains": ["b.gov.cn"]},
+        {**base, "id": "a2", "start_urls": ["http://www.a.gov.cn/y/"], "allowed_domains": ["a.gov.cn"]},
+    ]})
+    assert one_per_host(["a1", "b1", "a2"], sources) == ["a1", "b1"]
+    assert one_per_host(["a2", "b1"], sources) == ["a2", "b1"]  # the deferred one, next run

@@ -91,6 +91,20 @@ def test_failing_after_n_failed_runs():
     assert evaluate(source, runs, [], NOW, failed_runs=4).flags == []
 
 
+def test_degraded_last_run_is_shown_and_is_not_a_failure_streak():
+    (source,) = make_sources({"id": "src-a"})
+    message = "2 article(s) failed; first error: article https://a.example/art/1.html: http_500"
+    runs = [run("degraded", 1, new=3, message=message), run("failed", 25), run("failed", 49)]
+    health = evaluate(source, runs, [NOW - timedelta(hours=2)], NOW, failed_runs=3)
+    assert health.flags == ["degraded"] and health.state == "degraded"
+    assert health.consecutive_failures == 0
+    assert health.last_success_at == NOW - timedelta(hours=1)
+    assert "first error: article https://a.example/art/1.html" in health.message
+    assert not health.healthy
+    healthy = evaluate(source, [run("ok", 1, new=1)] + runs, [NOW - timedelta(hours=2)], NOW)
+    assert healthy.flags == [] and healthy.state == "ok"
+
+
 def test_quiet_when_nothing_new_for_longer_than_the_cadence():
     (source,) = make_sources({"id": "src-a"})
     published = [NOW - timedelta(days=40 + 7 * i) for i in range(6)]  # weekly, stopped 40 days ago

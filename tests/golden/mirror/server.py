@@ -37,6 +37,7 @@ class _Server(ThreadingHTTPServer):
 class MirrorServer:
     def __init__(self, *, bench_articles: int = 0) -> None:
         self.changed = False
+        self.views = 0
         self._lock = threading.Lock()
         self.log: dict[str, list[tuple[str, str]]] = {}
         self.sites: dict[str, sites.Site] = {
@@ -138,6 +139,13 @@ class MirrorServer:
         status, headers, body = result
         if status == 200 and key == "d":
             headers["Last-Modified"] = format_datetime(datetime.now(UTC), usegmt=True)
+            # a view counter and a token that change on every request (not a change of the page)
+            with self._lock:
+                self.views += 1
+                views = self.views
+            body = body.replace(b"<!--VIEWS-->", str(views).encode()).replace(
+                b"<!--TOKEN-->", secrets.token_hex(8).encode()
+            )
         self._send(h, status, headers, body)
 
     @staticmethod

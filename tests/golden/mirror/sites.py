@@ -461,7 +461,8 @@ def _news_article(title: str, when: str, source: str, body_html: str) -> bytes:
 <body><div class="top">山东招商网络 | 招商政策 | 园区动态</div>
 <div class="position"><a href="/">山东招商网络</a>&gt; 正文</div>
 <div class="article"><h1>{title}</h1>
-<div class="info">发布时间：{when} 来源：{source} 责任编辑：王某</div>
+<div class="info">发布时间：{when} 来源：{source} 责任编辑：王某 <span id="hits">浏览次数：<!--VIEWS--></span></div>
+<form><input type="hidden" name="csrf" value="<!--TOKEN-->"></form><script>var nonce="<!--TOKEN-->";</script>
 <div class="ad"><a href="/ad/1"><img src="/ad/banner.gif" alt="投资热线 400-000-0000"></a>投资热线：400-000-0000</div>
 <div class="content">{body_html}</div>
 <div class="relate"><h3>相关阅读</h3><ul><li><a href="/html/2023/1201/11000.html">某市召开招商引资推进会</a></li></ul></div>

@@ -1,18 +1,22 @@
-"""The generic listing spider: robots.txt, list pages with pagination, articles, attachments.
+"""What every listing kind shares: robots.txt, relevance, incremental skipping, articles, attachments.
 
-One spider instance crawls one source. It emits `{"doc": RawDocument, "status": PageStatus,
-"outcome": "new"|"changed"}` items for new or changed pages only; unchanged pages (304 or same
-content hash as in the crawl-status index) are counted and not emitted.
+One spider instance crawls one source. A subclass (crawlers/spiders/registry.py) only knows how to
+read its kind of list and where the next list page is; it hands the items it finds to `handle_items`
+and asks `follow_pages` whether to go on. The spider emits `{"doc": RawDocument, "status": PageStatus,
+"outcome": "new"|"changed"}` items for new or changed pages only; unchanged pages (304 or the same
+main-content hash as in the crawl-status index) are counted and not emitted.
+
+Run state (the SourceRun) and the sink reach the spider and the other components through
+`crawler.settings` (crawlers/report.py `run_of`), counters go to `crawler.stats`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -22,7 +26,8 @@ from protego import Protego
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawlers.listing import ListItem, discover_pages, parse_list_items
+from crawlers.fingerprint import content_hash
+from crawlers.listing import ListItem
 from crawlers.middlewares import BlockedRequest, RefusedRequest
 from crawlers.pagemeta import (
     AttachmentLink,
@@ -33,7 +38,8 @@ from crawlers.pagemeta import (
     filename_from_url,
     find_attachments,
 )
-from crawlers.report import SourceRun, origin_of
+from crawlers.relevance import judge_body, judge_title
+from crawlers.report import RUN_SETTING, RUNTIME_SETTING, Shared, SourceRun, has_run, origin_of, run_of
 from crawlers.sources import Source
 from crawlers.status import PageStatus
 from crawlers.urlpolicy import canonical_url, decide_url
@@ -51,23 +57,53 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _header(response: Response, name: str) -> str | None:
+def header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 
 
+_header = header  # older name
+
+
+def decoded_text(response: Response) -> str:
+    return decode_html(response.body, header(response, "Content-Type")).text
+
+
 def _honest_last_modified(response: Response) -> str | None:
     """Last-Modified, unless it is just the response time (a dynamic page that always says 'now')."""
-    value = _header(response, "Last-Modified")
+    value = header(response, "Last-Modified")
     if not value:
         return None
     try:
         stamp = parsedate_to_datetime(value)
-        date_header = _header(response, "Date")
+        date_header = header(response, "Date")
         reference = parsedate_to_datetime(date_header) if date_header else datetime.now(UTC)
     except (TypeError, ValueError):
         return None
     return None if abs((reference - stamp).total_seconds()) < 120 else value
+
+
+def _page_context(sel: Selector) -> str:
+    """What a list page says about itself: its column name and title (used by the relevance filter)."""
+    parts = sel.xpath("//meta[@name='ColumnName']/@content | //title/text()").getall()
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def _install_standalone_run(crawler, source_id: str | None, sources_path: str | None) -> None:
+    """Run state for a spider started by Scrapy's own commands: the named source of sources.yaml,
+    documents kept in memory, nothing written."""
+    from crawlers.run import Runtime
+    from crawlers.sinks import MemorySink
+    from crawlers.sources import load_sources
+    from crawlers.status import MemoryStatusStore
+
+    if not source_id:
+        raise ValueError("name the source: scrapy parse --spider KIND -a source=ID [-a sources=PATH] URL")
+    sources_file = load_sources(sources_path)
+    run = SourceRun(source=sources_file.get(source_id), allow_loopback=sources_file.allow_loopback)
+    crawler.settings.set(RUN_SETTING, Shared(run), priority="cmdline")
+    runtime = Runtime(MemorySink(), MemoryStatusStore())
+    crawler.settings.set(RUNTIME_SETTING, Shared(runtime), priority="cmdline")
 
 
 @dataclass
@@ -84,57 +120,73 @@ class PendingDoc:
 
 
 class SourceSpider(scrapy.Spider):
-    """Crawls one source from sources.yaml (list pages, RSS or sitemap)."""
+    """Base of the per-kind spiders. Subclasses implement `start_list_requests`."""
 
-    name = "source"
+    name = ""  # not a spider of its own: `scrapy list` shows the per-kind spiders
+    kind = ""  # the listing kind (sources.yaml listing.kind) this spider implements
     user_agent_token = USER_AGENT_TOKEN
 
-    def __init__(self, *args: Any, source: Source, run: SourceRun, runtime: Any, **kwargs: Any) -> None:
-        super().__init__(*args, name=f"source:{source.id}", **kwargs)
+    def __init__(self, *args: Any, source: Source, **kwargs: Any) -> None:
+        super().__init__(*args, name=f"{self.name or 'source'}:{source.id}", **kwargs)
         self.source = source
-        self.run = run
-        self.runtime = runtime  # crawlers.run.Runtime: the sink and the status store
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        if not has_run(crawler):  # `scrapy crawl|parse KIND -a source=ID [-a sources=PATH]`
+            _install_standalone_run(crawler, kwargs.pop("source", None), kwargs.pop("sources", None))
+        kwargs["source"] = run_of(crawler).source
+        return super().from_crawler(crawler, *args, **kwargs)
+
+    @property
+    def run(self) -> SourceRun:
+        return run_of(self.crawler)
 
     # ---- start: robots.txt first, then the list pages of that origin --------------------------------
 
+    def origins(self) -> list[str]:
+        return list(dict.fromkeys(origin_of(u) for u in self.source.start_urls))
+
     async def start(self):
-        origins = list(dict.fromkeys(origin_of(u) for u in self.source.start_urls))
         if not self.source.obey_robots:
             for request in self.start_list_requests():
                 yield request
             return
-        for origin in origins:
+        for origin in self.origins():
             yield scrapy.Request(
                 origin + "/robots.txt",
                 callback=self.parse_robots,
                 errback=self.robots_failed,
-                meta={
-                    "pw_kind": "robots",
-                    "origin": origin,
-                    "handle_httpstatus_all": True,
-                    "dont_retry": False,
-                },
+                meta={"pw_kind": "robots", "origin": origin, "handle_httpstatus_all": True},
                 priority=100,
                 dont_filter=True,
             )
 
     def start_list_requests(self, origin: str | None = None) -> Iterator[scrapy.Request]:
-        for url in self.source.start_urls:
-            if origin is None or origin_of(url) == origin:
-                yield self.list_request(url)
+        raise NotImplementedError
 
-    def list_request(self, url: str) -> scrapy.Request:
+    def start_urls_of(self, origin: str | None) -> list[str]:
+        return [u for u in self.source.start_urls if origin is None or origin_of(u) == origin]
+
+    def list_request(self, url: str, *, callback=None, **kwargs: Any) -> scrapy.Request:
         self.run.seen_lists.add(canonical_url(url))
+        meta = {"pw_kind": "list", **kwargs.pop("meta", {})}
         return scrapy.Request(
-            url, callback=self.parse_list, errback=self.page_failed, meta={"pw_kind": "list"}, priority=10
+            url,
+            callback=callback or self.parse_list,
+            errback=self.page_failed,
+            meta=meta,
+            priority=10,
+            **kwargs,
         )
+
+    def parse_list(self, response: Response):  # pragma: no cover - every kind overrides it
+        raise NotImplementedError
 
     def parse_robots(self, response: Response):
         self.run.count("pages")
         origin = response.meta["origin"]
         if response.status == 200:
-            text = decode_html(response.body, _header(response, "Content-Type")).text
-            self.run.robots[origin] = Protego.parse(text)
+            self.run.robots[origin] = Protego.parse(decoded_text(response))
         elif response.status >= 500:
             self.run.count("failed")
             self.run.fatal = f"robots.txt at {origin} answered {response.status}: not crawling that site"
@@ -153,82 +205,111 @@ class SourceSpider(scrapy.Spider):
         self.run.count("failed")
         self.run.fatal = f"robots.txt unreachable: {failure.getErrorMessage()}"
 
-    # ---- list pages ---------------------------------------------------------------------------------
+    # ---- paging -------------------------------------------------------------------------------------
 
-    def parse_list(self, response: Response):
-        self.run.count("pages")
-        decoded = decode_html(response.body, _header(response, "Content-Type"))
-        kind = self.source.listing.kind
-        if kind == "rss":
-            yield from self._handle_items(self._rss_items(decoded.text, response.url), response.url)
-            return
-        if kind == "sitemap":
-            yield from self._sitemap(decoded.text, response.url)
-            return
-        sel = Selector(text=decoded.text, base_url=response.url)
-        items = parse_list_items(sel, response.url, self.source.listing.selectors)
-        yield from self._handle_items(items, response.url)
-        for page_url in discover_pages(
-            sel, decoded.text, response.url, max_pages=self.source.listing.max_pages
-        ):
-            key = canonical_url(page_url)
-            if key in self.run.seen_lists or len(self.run.seen_lists) >= self.source.listing.max_pages:
+    def decide(self, url: str):
+        """The URL policy for this source (domains, schemes, private and loopback targets)."""
+        return decide_url(
+            url, self.source.allowed_domains, allow_loopback=self.run.allow_loopback,
+            allow_private=self.source.allow_private,
+        )
+
+    def may_page(self, url: str) -> bool:
+        """True when `url` is a list page not requested yet, within max_pages and the allowed domains."""
+        if canonical_url(url) in self.run.seen_lists:
+            return False
+        if len(self.run.seen_lists) >= self.source.listing.max_pages:
+            return False
+        return self.decide(url).allowed
+
+    def page_is_known(self, items: list[ListItem]) -> bool:
+        """Every item of this list page was crawled before with the same list date: the older pages were
+        seen too, so paging can stop (listing.stop_when_known)."""
+        if not (self.source.listing.stop_when_known and self.run.known and items):
+            return False
+        seen_any = False
+        for item in items:
+            if item.url in self.run.passed_over:  # refused or filtered: never fetched, never known
                 continue
-            if not decide_url(
-                page_url, self.source.allowed_domains, allow_loopback=self.run.allow_loopback
-            ).allowed:
-                continue
-            yield self.list_request(page_url)
+            known = self.run.known.get(RawDocument.id_for_url(canonical_url(item.url)))
+            if known is None or (item.date_raw and known.list_date and known.list_date != item.date_raw):
+                return False
+            seen_any = True
+        return seen_any
 
-    def _rss_items(self, text: str, url: str) -> list[ListItem]:
-        sel = Selector(text=text, type="xml")
-        sel.remove_namespaces()
-        items = []
-        for i, node in enumerate(sel.xpath("//item | //entry")):
-            link = node.xpath("link/text()").get() or node.xpath("link/@href").get()
-            if link:
-                title = (node.xpath("title/text()").get() or "").strip()
-                date = node.xpath("pubDate/text() | updated/text() | published/text()").get()
-                items.append(ListItem(link.strip(), title, date, i))
-        return items
+    def follow_pages(self, page_urls: Iterable[str], items: list[ListItem], **kwargs: Any):
+        """Requests for the other list pages, unless this page shows the crawl has caught up."""
+        if self.page_is_known(items):
+            logger.info("%s: a whole list page is known, not paging further", self.source.id)
+            self.run.note("stop", reason="a whole list page is known")
+            return
+        wanted = [url for url in page_urls if self.may_page(url)]
+        self.run.note("next", pages=wanted)
+        for url in wanted:
+            yield self.list_request(url, **kwargs)
 
-    def _sitemap(self, text: str, url: str):
-        sel = Selector(text=text, type="xml")
-        sel.remove_namespaces()
-        for loc in sel.xpath("//sitemap/loc/text()").getall():
-            key = canonical_url(loc.strip())
-            if key not in self.run.seen_lists and len(self.run.seen_lists) < self.source.listing.max_pages:
-                yield self.list_request(loc.strip())
-        items = [
-            ListItem(node.xpath("loc/text()").get("").strip(), "", node.xpath("lastmod/text()").get(), i)
-            for i, node in enumerate(sel.xpath("//url"))
-        ]
-        yield from self._handle_items([i for i in items if i.url], url, apply_keywords=False)
+    # ---- items --------------------------------------------------------------------------------------
 
-    def _handle_items(self, items: list[ListItem], list_url: str, *, apply_keywords: bool = True):
+    def handle_items(
+        self, items: list[ListItem], list_url: str, *, context: str = "", apply_keywords: bool = True
+    ):
         for item in items:
             key = canonical_url(item.url)
             if key in self.run.seen_items:
                 continue
             self.run.seen_items.add(key)
             self.run.count("listed")
-            if apply_keywords and self.source.keywords and not self.source.keywords.accepts(item.title):
-                self.run.count("filtered")
-                continue
-            decision = decide_url(
-                item.url, self.source.allowed_domains, allow_loopback=self.run.allow_loopback
-            )
+            decision = self.decide(item.url)
+            note = {"url": item.url, "title": item.title, "date": item.date_raw, "list_url": list_url}
             if not decision.allowed:
                 self.run.refuse(item.url, decision.reason)
+                self.run.note("item", **note, verdict=f"refused: {decision.reason}")
                 continue
-            yield self.article_request(item, list_url)
+            if self.source.obey_robots and not self.run.robots_allows(item.url, self.user_agent_token):
+                self.run.refuse(item.url, "robots")
+                self.run.note("item", **note, verdict="refused: robots.txt")
+                continue
+            needs_body = False
+            if apply_keywords:
+                verdict = judge_title(self.source, item.title, context=context)
+                if not verdict.keep and not verdict.needs_body:
+                    self.run.drop(item.url, item.title, verdict.reason)
+                    self.run.note("item", **note, verdict=f"filtered: {verdict.reason}")
+                    continue
+                needs_body = verdict.needs_body
+            request = self.article_request(item, list_url, needs_body=needs_body)
+            if request is None:
+                self.run.note("item", **note, verdict="not fetched (known, or over the check limit)")
+                continue
+            self.run.note("item", **note, verdict="fetch, body decides" if needs_body else "fetch")
+            yield request
+
+    def _skip_known(self, item: ListItem, known: PageStatus | None) -> bool:
+        """A known article whose list date did not change and whose recrawl is not due yet."""
+        if known is None or not known.last_fetched_at:
+            return False
+        if item.date_raw and known.list_date != item.date_raw:
+            return False
+        days = self.source.listing.recrawl_days
+        try:
+            last = datetime.fromisoformat(known.last_fetched_at)
+        except ValueError:
+            return False
+        return days > 0 and datetime.now(UTC) - last < timedelta(days=days)
 
     # ---- articles -----------------------------------------------------------------------------------
 
-    def article_request(self, item: ListItem, list_url: str) -> scrapy.Request:
+    def article_request(self, item: ListItem, list_url: str, *, needs_body: bool = False):
         doc_id = RawDocument.id_for_url(canonical_url(item.url))
-        headers = {}
         known = self.run.known.get(doc_id)
+        if self._skip_known(item, known):
+            self.run.count("skipped")
+            return None
+        if self.run.article_budget is not None:
+            if self.run.article_budget <= 0:
+                return None
+            self.run.article_budget -= 1
+        headers = {}
         if known is not None:
             if known.etag:
                 headers["If-None-Match"] = known.etag
@@ -239,7 +320,13 @@ class SourceSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.page_failed,
             headers=headers,
-            meta={"pw_kind": "article", "item": item, "list_url": list_url, "handle_httpstatus_list": [304]},
+            meta={
+                "pw_kind": "article",
+                "item": item,
+                "list_url": list_url,
+                "needs_body": needs_body,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def parse_article(self, response: Response):
@@ -250,16 +337,26 @@ class SourceSpider(scrapy.Spider):
         known = self.run.known.get(doc_id)
         now = _now_iso()
         if response.status == 304 and known is not None:
-            self._unchanged(known, now, 304)
+            self._unchanged(known, now, 304, item)
             return
         body = response.body
-        digest = hashlib.sha256(body).hexdigest()
+        content_type = header(response, "Content-Type")
+        is_html = self._is_html(content_type, body)
+        decoded = decode_html(body, content_type) if is_html else None
+        sel = Selector(text=decoded.text, base_url=response.url) if decoded is not None else None
+        if response.meta.get("needs_body"):
+            verdict = judge_body(decoded.text if decoded is not None else "")
+            if not verdict.keep:
+                self.run.drop(item.url, item.title, verdict.reason)
+                self.run.note("item", url=item.url, title=item.title, date=item.date_raw,
+                              list_url=response.meta["list_url"], verdict=f"filtered: {verdict.reason}")
+                return
+        digest = content_hash(sel, body)
         if known is not None and known.content_sha256 == digest:
-            self._unchanged(known, now, response.status)
+            self._unchanged(known, now, response.status, item)
             return
         if doc_id in self.run.emitted:
             return
-        content_type = _header(response, "Content-Type")
         hints: dict[str, str] = {
             "list_url": response.meta["list_url"],
             "list_title": item.title,
@@ -278,14 +375,12 @@ class SourceSpider(scrapy.Spider):
         if response.url != item.url:
             hints["final_url"] = response.url
         links: list[AttachmentLink] = []
-        if self._is_html(content_type, body):
-            decoded = decode_html(body, content_type)
+        if decoded is not None and sel is not None:
             hints.update(
                 encoding=decoded.encoding,
                 encoding_source=decoded.source,
                 mojibake_score=f"{decoded.mojibake_score:.4f}",
             )
-            sel = Selector(text=decoded.text, base_url=response.url)
             page_hints = extract_hints(sel, response.url, list_date=item.date_raw)
             hints.update({k: v for k, v in page_hints.items() if k not in hints})
             if self.source.site_kind == "news" and hints.get("content_source"):
@@ -302,15 +397,18 @@ class SourceSpider(scrapy.Spider):
             if item.date_raw:
                 hints["published_at_raw"] = item.date_raw
                 hints["published_at_source"] = "list"
-        etag = _header(response, "ETag")
-        last_modified = _honest_last_modified(response)
+        self.run.note(
+            "article", url=item.url, title=hints.get("title") or item.title,
+            published=hints.get("published_at"), attachments=[f"{a.url} ({a.found_via})" for a in links],
+        )
+        etag = header(response, "ETag")
         status = PageStatus(
             doc_id=doc_id,
             url=item.url,
             source_id=self.source.id,
             content_sha256=digest,
             etag=etag,
-            last_modified=last_modified,
+            last_modified=_honest_last_modified(response),
             outcome="changed" if known else "new",
             http_status=response.status,
             content_type=content_type,
@@ -319,6 +417,7 @@ class SourceSpider(scrapy.Spider):
             last_fetched_at=now,
             first_seen_at=known.first_seen_at if known and known.first_seen_at else now,
             last_changed_at=now,
+            list_date=item.date_raw,
         )
         fields = {
             "doc_id": doc_id,
@@ -328,7 +427,7 @@ class SourceSpider(scrapy.Spider):
             "fetched_at": datetime.now(UTC),
             "status": response.status,
             "content_type": content_type,
-            "last_modified": _header(response, "Last-Modified"),
+            "last_modified": header(response, "Last-Modified"),
             "etag": etag,
             "body": body,
             "discovered_from": response.meta["list_url"],
@@ -346,11 +445,12 @@ class SourceSpider(scrapy.Spider):
             return content_type.split(";")[0].strip().lower().startswith(_HTML_TYPES)
         return b"<html" in body[:2048].lower() or b"<!doctype html" in body[:2048].lower()
 
-    def _unchanged(self, known: PageStatus, now: str, http_status: int) -> None:
+    def _unchanged(self, known: PageStatus, now: str, http_status: int, item: ListItem) -> None:
         known.last_fetched_at = now
         known.outcome = "unchanged"
         known.http_status = http_status
         known.fetch_count = (known.fetch_count or 0) + 1
+        known.list_date = item.date_raw or known.list_date
         self.run.touched.append(known)
         self.run.count("unchanged")
 
@@ -359,9 +459,7 @@ class SourceSpider(scrapy.Spider):
     def _next_attachment(self, pending: PendingDoc):
         while pending.links:
             link = pending.links.pop(0)
-            decision = decide_url(
-                link.url, self.source.allowed_domains, allow_loopback=self.run.allow_loopback
-            )
+            decision = self.decide(link.url)
             if not decision.allowed:
                 pending.skipped.append(f"{link.url} ({decision.reason})")
                 continue
@@ -391,7 +489,7 @@ class SourceSpider(scrapy.Spider):
                 url=link.url,
                 name=name,
                 kind=kind,
-                content_type=_header(response, "Content-Type"),
+                content_type=header(response, "Content-Type"),
                 body=response.body,
             )
         )
@@ -401,8 +499,7 @@ class SourceSpider(scrapy.Spider):
     def attachment_failed(self, failure):
         request = failure.request
         pending: PendingDoc = request.meta["pending"]
-        reason = self._failure_reason(failure)
-        pending.skipped.append(f"{request.url} ({reason})")
+        pending.skipped.append(f"{request.url} ({self._failure_reason(failure)})")
         yield from self._next_attachment(pending)
 
     def _failure_reason(self, failure) -> str:
@@ -440,5 +537,7 @@ class SourceSpider(scrapy.Spider):
         elif failure.check(BlockedRequest):
             pass  # counted by the middleware
         else:
-            self.run.count("failed")
-            logger.warning("%s: %s failed: %s", self.source.id, request.url, self._failure_reason(failure))
+            reason = self._failure_reason(failure)
+            kind = "list" if request.meta.get("pw_kind") == "list" else "article"
+            self.run.fail(kind, request.url, reason)
+            logger.warning("%s: %s failed: %s", self.source.id, request.url, reason)
