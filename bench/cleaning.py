@@ -19,6 +19,7 @@ path). "trafilatura" is ``trafilatura.bare_extraction`` on the same bytes with i
 
     python bench/cleaning.py --split tune          # the pages we may tune on
     python bench/cleaning.py --split blind --json  # the held-out third (score once, at the end)
+    python bench/cleaning.py --split tune --family xxgk --family hanweb --family other_gov  # government pages
 """
 
 from __future__ import annotations
@@ -235,22 +236,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--only", choices=tuple(RUNNERS), help="run one side only")
     parser.add_argument("--misses", action="store_true", help="list the pages each field misses")
+    parser.add_argument("--family", action="append", default=[],
+                        help="score only this family's pages (repeatable): --family xxgk --family hanweb")
     args = parser.parse_args(argv)
-    pages = load_pages(args.split)
+    pages = [p for p in load_pages(args.split) if not args.family or p.family in args.family]
     if not pages:
         print(f"no golden pages under {PAGES}", file=sys.stderr)
         return 1
     results = {name: summary(score(pages, run)) for name, run in RUNNERS.items()
                if args.only in (None, name)}
     if args.json:
-        print(json.dumps({"split": args.split, "results": results}, ensure_ascii=False, indent=1))
+        print(json.dumps({"split": args.split, "families": args.family or "all", "results": results},
+                         ensure_ascii=False, indent=1))
         return 0
     cols = ("title_exact_pct", "date_exact_pct", "first_last_sentence_pct", "leakage_pct",
             "decoding_errors", "doc_number_exact", "index_number_exact", "ms_per_page_median",
             "cpu_ms_per_page_median")
     heads = ("title %", "date %", "first+last %", "leak %", "decode err", "文号", "索引号", "ms/page",
              "cpu ms/page")
-    print(f"split={args.split}  pages={len(pages)}")
+    print(f"split={args.split}  families={','.join(args.family) or 'all'}  pages={len(pages)}")
     print(f"{'':12}" + "".join(f"{h:>13}" for h in heads))
     for name, res in results.items():
         print(f"{name:12}" + "".join(f"{str(res[c]):>13}" for c in cols))
