@@ -69,6 +69,9 @@ def add(
 @watch_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="JSON Lines, one watch per line.")) -> None:
     """List the watches, where they deliver, and their failed deliveries."""
+    from policywatch.cli.preflight import require
+
+    require(get_settings(), "es")
     es = build_search_client(get_settings())
     watches = WatchStore(es).list()
     failures = delivery_failures(es)
