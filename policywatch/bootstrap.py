@@ -39,14 +39,17 @@ from processors.index.sink import IndexSink
 from processors.replay import ReplayReport
 from processors.replay import replay as replay_files
 from processors.runner import Runner, RunnerConfig, RunStats, Stage
-from schemas import ALERTS_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, RAW_TOPIC
+from schemas import ALERTS_TOPIC, CLEANED_TOPIC, EXTRACTED_TOPIC, INDEXED_TOPIC, RAW_TOPIC
 from schemas.indices import DOCS_INDEX
 
-Topics = dict[str, str]  # raw / cleaned / extracted -> topic name (tests and benchmarks use their own)
+# raw / cleaned / extracted / indexed -> topic name (tests and benchmarks use their own). Renamed topics
+# without "indexed": the index stage publishes no indexed events (and the alert stage cannot be built).
+Topics = dict[str, str]
 
 
-def _topics(topics: Topics | None) -> Topics:
-    return {"raw": RAW_TOPIC, "cleaned": CLEANED_TOPIC, "extracted": EXTRACTED_TOPIC, **(topics or {})}
+def _topics(topics: Topics | None) -> dict[str, str | None]:
+    return {"raw": RAW_TOPIC, "cleaned": CLEANED_TOPIC, "extracted": EXTRACTED_TOPIC,
+            "indexed": INDEXED_TOPIC if topics is None else None, **(topics or {})}
 
 
 # -- stages ----------------------------------------------------------------------------------------
@@ -66,21 +69,26 @@ def build_extract(settings: Settings, *, topics: Topics | None = None, **_: Any)
 def build_index(settings: Settings, *, es: Any = None, topics: Topics | None = None,
                 docs_index: str | None = None, indicators_index: str | None = None, **_: Any) -> IndexSink:
     kwargs = {k: v for k, v in (("docs_index", docs_index), ("indicators_index", indicators_index)) if v}
-    return IndexSink(es if es is not None else make_es(settings), input_topic=_topics(topics)["extracted"],
-                     **kwargs)
+    t = _topics(topics)
+    return IndexSink(es if es is not None else make_es(settings), input_topic=t["extracted"],
+                     output_topic=t["indexed"], **kwargs)
 
 
 def build_alert(settings: Settings, *, es: Any = None, producer: Any = None, topics: Topics | None = None,
                 config: StageConfig | None = None, alerts_topic: str = ALERTS_TOPIC,
                 **_: Any) -> AlertRunnerStage:
-    """Watches over policy.extracted.v1 (its own consumer group), alerts to Kafka and policy-alerts."""
+    """Watches over policy.indexed.v1 (its own consumer group), alerts to Kafka and policy-alerts."""
+    indexed = _topics(topics)["indexed"]
+    if not indexed:
+        raise PolicywatchError("the alert stage reads the index stage's indexed topic: name it in topics")
     es = es if es is not None else make_es(settings)
     producer = producer if producer is not None else make_producer(settings)
     engine = AlertStage(es, KafkaAlertPublisher(producer, alerts_topic), config)
-    return AlertRunnerStage(engine, input_topic=_topics(topics)["extracted"])
+    return AlertRunnerStage(engine, input_topic=indexed)
 
 
-# `process all` runs them in this order; alert last (it matches documents once index made them searchable).
+# `process all` runs them in this order; alert last (it reads what index published once Elasticsearch had
+# acknowledged it).
 STAGES: dict[str, Callable[..., Stage]] = {
     "clean": build_clean, "extract": build_extract, "index": build_index, "alert": build_alert,
 }
@@ -174,7 +182,9 @@ def replay(paths: Sequence[str | Path], settings: Settings, *, topic: str = RAW_
     except Exception as exc:
         raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
     try:
-        return replay_files(paths, producer=producer, topic=topic, source_id=source_id, progress=progress)
+        return replay_files(paths, producer=producer, topic=topic, source_id=source_id, progress=progress,
+                            page_limit=settings.raw_max_message_bytes,
+                            message_limit=settings.kafka_message_max_bytes)
     finally:
         producer.close(timeout=10)
 

@@ -16,14 +16,14 @@ from schemas import DLQ_TOPIC
 from schemas.indices import DOCS_INDEX, FINGERPRINTS_INDEX, INDICATORS_INDEX
 
 
-def _dlq_counts(settings: Settings, timeout_s: float = 20.0) -> dict[str, int]:
+def _dlq_counts(settings: Settings, timeout_s: float = 20.0, topic: str = DLQ_TOPIC) -> dict[str, int]:
     from kafka.structs import TopicPartition
 
     consumer = make_consumer(settings, None, (), enable_auto_commit=False, consumer_timeout_ms=2000)
     counts: dict[str, int] = {}
     try:
-        partitions = consumer.partitions_for_topic(DLQ_TOPIC) or set()
-        tps = [TopicPartition(DLQ_TOPIC, p) for p in partitions]
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
         if not tps:
             return counts
         consumer.assign(tps)
@@ -44,8 +44,11 @@ def _dlq_counts(settings: Settings, timeout_s: float = 20.0) -> dict[str, int]:
 
 
 def status(settings: Settings, *, groups: dict[str, str] | None = None,
-           indices: Sequence[str] = (DOCS_INDEX, INDICATORS_INDEX, FINGERPRINTS_INDEX)) -> dict:
-    """Per stage: committed (messages processed by the group), lag and dead letters; per index: count."""
+           indices: Sequence[str] = (DOCS_INDEX, INDICATORS_INDEX, FINGERPRINTS_INDEX),
+           topics: dict[str, str] | None = None, dlq_topic: str = DLQ_TOPIC) -> dict:
+    """Per stage: committed (messages processed by the group), lag and dead letters; per index: count.
+    The alert stage's lag is on policy.indexed.v1: documents indexed that no watch has run on yet.
+    ``topics`` (stage -> input topic) and ``dlq_topic`` let a private pipeline be inspected."""
     from kafka.structs import TopicPartition
 
     s = settings
@@ -57,9 +60,9 @@ def status(settings: Settings, *, groups: dict[str, str] | None = None,
     except Exception as exc:
         raise ServiceUnavailable(unreachable_message(s, exc)) from exc
     try:
-        dlq = _dlq_counts(s)
+        dlq = _dlq_counts(s, topic=dlq_topic)
         for name, group in groups.items():
-            topic = STAGE_TOPICS[name]
+            topic = (topics or {}).get(name) or STAGE_TOPICS[name]
             partitions = consumer.partitions_for_topic(topic) or set()
             tps = [TopicPartition(topic, p) for p in partitions]
             ends = consumer.end_offsets(tps) if tps else {}

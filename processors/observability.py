@@ -51,7 +51,11 @@ def configure_logging(level: int = logging.INFO, *, json: bool | None = None) ->
     install_log_redaction()
     # kafka-python logs its own reconnects and metadata refreshes (with tracebacks) at WARNING/ERROR; the
     # runner reports an unreachable broker itself, with what to do, so its chatter shows only at DEBUG.
-    logging.getLogger("kafka").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL)
+    quiet = logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL
+    logging.getLogger("kafka").setLevel(quiet)
+    # elastic_transport logs every internal retry with a traceback; during an Elasticsearch outage the
+    # runner logs one line per batch retry with its backoff instead.
+    logging.getLogger("elastic_transport").setLevel(quiet)
 
 
 def serve_metrics(port: int | None) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -15,6 +16,9 @@ from typing import Any
 
 from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from schemas import RAW_TOPIC, RawDocument, trace_step
+from schemas.base import MAX_PAGE_BYTES, PayloadTooLarge
+
+logger = logging.getLogger(__name__)
 
 REPLAY_SUFFIXES = {".txt", ".text", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc"}
 _TYPES = {".txt": "text/plain", ".text": "text/plain", ".shtml": "text/html", ".doc": "application/msword"}
@@ -59,30 +63,65 @@ def raw_document_for_file(path: Path, *, source_id: str = "replay",
 
 
 def replay(paths: Sequence[str | os.PathLike[str]], *, producer: Any, topic: str = RAW_TOPIC,
-           source_id: str = "replay", progress: Callable[[int, int], None] | None = None) -> ReplayReport:
+           source_id: str = "replay", progress: Callable[[int, int], None] | None = None,
+           page_limit: int = MAX_PAGE_BYTES, message_limit: int = MAX_PAGE_BYTES + 1_048_576) -> ReplayReport:
     """Publish local files (txt, html, pdf, docx, doc; folders recursively) to ``topic`` as RawDocuments,
     keyed by doc_id, and wait until every send is acknowledged. ``progress(done, total)`` is called after
-    each file. The caller owns ``producer`` (``policywatch.bootstrap.replay`` builds and closes one)."""
+    each file. The caller owns ``producer`` (``policywatch.bootstrap.replay`` builds and closes one).
+
+    A file over ``page_limit`` bytes, or whose message is over ``message_limit`` or refused by Kafka as too
+    large, is skipped and listed in ``report.skipped``; the other files are still sent.
+    """
     files = iter_replay_files(paths)
     report = ReplayReport(files=len(files))
-    futures = []
+    sent: list[tuple[Path, str, int, Any]] = []
     for n, path in enumerate(files, 1):
-        try:
-            raw = raw_document_for_file(path, source_id=source_id)
-        except OSError as exc:
-            report.skipped.append(f"{path}: {exc}")
-            continue
-        value = raw.model_dump_json().encode("utf-8")
-        futures.append(producer.send(topic, key=raw.doc_id.encode(), value=value))
-        report.bytes += len(value)
-        report.doc_ids.append(raw.doc_id)
+        why = _replay_one(path, producer, topic=topic, source_id=source_id,
+                          page_limit=min(page_limit, MAX_PAGE_BYTES), message_limit=message_limit, sent=sent)
+        if why:
+            report.skipped.append(why)
+            logger.warning("replay: file skipped: %s", why)
         if progress:
             progress(n, len(files))
     producer.flush(timeout=120)
-    for future in futures:
+    for path, doc_id, size, future in sent:
         try:
             future.get(timeout=120)
         except Exception as exc:
+            if type(exc).__name__ in _TOO_LARGE:
+                report.skipped.append(f"{path}: Kafka refused the message as too large ({size} bytes)")
+                continue
             raise ServiceUnavailable(f"Kafka did not acknowledge a replayed file: {exc}") from exc
         report.sent += 1
+        report.bytes += size
+        report.doc_ids.append(doc_id)
     return report
+
+
+_TOO_LARGE = ("MessageSizeTooLargeError", "RecordTooLargeError")
+
+
+def _replay_one(path: Path, producer: Any, *, topic: str, source_id: str, page_limit: int,
+                message_limit: int, sent: list[tuple[Path, str, int, Any]]) -> str | None:
+    """Send one file; the reason it was skipped, or None once it is on its way."""
+    try:
+        size = path.stat().st_size
+        if size > page_limit:
+            return f"{path}: {size} bytes, over the {page_limit}-byte page limit; not sent"
+        raw = raw_document_for_file(path, source_id=source_id)
+    except OSError as exc:
+        return f"{path}: {exc}"
+    try:
+        value = raw.to_kafka()  # the binary frame: page bytes without base64's third on top
+    except PayloadTooLarge as exc:
+        return f"{path}: {exc}; not sent"
+    if len(value) > message_limit:
+        return f"{path}: message of {len(value)} bytes, over Kafka's {message_limit}-byte limit; not sent"
+    try:
+        future = producer.send(topic, key=raw.doc_id.encode(), value=value)
+    except Exception as exc:
+        if type(exc).__name__ in _TOO_LARGE:
+            return f"{path}: Kafka refused the message as too large ({len(value)} bytes); not sent"
+        raise
+    sent.append((path, raw.doc_id, len(value), future))
+    return None

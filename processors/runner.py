@@ -202,6 +202,12 @@ class Runner:
             self.consumer.close()
         except Exception as exc:  # closing must not mask the real outcome
             self.log.warning("consumer close failed", error=describe_error(exc))
+        close = getattr(self.stage, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception as exc:
+                self.log.warning("stage close failed", error=describe_error(exc))
 
     # -- one batch -------------------------------------------------------------------------------
     def _poll(self) -> list[Message]:
@@ -270,9 +276,11 @@ class Runner:
         results: list[Result | None] = [None] * len(messages)
         items: list[Any] = []
         where: list[int] = []
+        # A contract with its own wire form (RawDocument's binary frame) says how to read it.
+        decode = getattr(model, "from_kafka", None) or model.model_validate_json
         for i, message in enumerate(messages):
             try:
-                items.append(model.model_validate_json(message.value))
+                items.append(decode(message.value))
                 where.append(i)
             except Exception as exc:  # not the stage's contract: the runner dead-letters it
                 results[i] = exc

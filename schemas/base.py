@@ -24,16 +24,53 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# The documented page limit: a page (or an attachment) is at most this many bytes once decompressed.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class PayloadTooLarge(ValueError):
+    """A compressed payload that would expand past the page limit (a zstd bomb, or a page too big)."""
+
+
+def zstd_pack(data: bytes) -> bytes:
+    return zstandard.ZstdCompressor(level=3, write_content_size=True).compress(data)
+
+
+def zstd_unpack(packed: bytes, limit: int = MAX_PAGE_BYTES) -> bytes:
+    """Decompress at most ``limit`` bytes, in 1 MiB steps: memory never runs ahead of the limit.
+
+    A frame that declares a bigger size is refused before anything is allocated; one that does not
+    declare it is refused as soon as its output passes the limit.
+    """
+    try:
+        declared = zstandard.frame_content_size(packed)
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"not a zstd frame: {exc}") from exc
+    if declared > limit:
+        raise PayloadTooLarge(
+            f"compressed payload declares {declared} bytes, over the {limit}-byte page limit")
+    out = bytearray()
+    reader = zstandard.ZstdDecompressor().stream_reader(packed, read_across_frames=True)
+    try:
+        while chunk := reader.read(_CHUNK):
+            if len(out) + len(chunk) > limit:
+                raise PayloadTooLarge(f"compressed payload expands past the {limit}-byte page limit")
+            out += chunk
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"corrupt zstd payload: {exc}") from exc
+    return bytes(out)
+
+
 def _compress(data: bytes) -> str:
-    return base64.b64encode(zstandard.ZstdCompressor(level=3).compress(data)).decode("ascii")
+    return base64.b64encode(zstd_pack(data)).decode("ascii")
 
 
 def _decompress(value: object) -> bytes:
     if isinstance(value, bytes | bytearray):
         return bytes(value)
     if isinstance(value, str):
-        packed = base64.b64decode(value, validate=True)
-        return zstandard.ZstdDecompressor().decompress(packed, max_output_size=256 * 1024 * 1024)
+        return zstd_unpack(base64.b64decode(value, validate=True))
     raise TypeError("expected bytes or a zstd+base64 string")
 
 

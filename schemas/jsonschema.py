@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from schemas.alert import Alert, DeadLetter, Redrive
 from schemas.cleaned import CleanedDocument
 from schemas.extracted import ExtractedDocument, Indicator
+from schemas.indexed import IndexedDocument
 from schemas.raw import RawDocument
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
@@ -23,6 +24,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "cleaned_document": CleanedDocument,
     "extracted_document": ExtractedDocument,
     "indicator": Indicator,
+    "indexed_document": IndexedDocument,
     "alert": Alert,
     "dead_letter": DeadLetter,
     "redrive": Redrive,

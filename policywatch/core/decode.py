@@ -59,7 +59,8 @@ def meta_charset(body: bytes) -> str | None:
     return match.group(1).decode("ascii", "ignore") if match else None
 
 
-def _score(text: str) -> float:
+def mojibake_score(text: str) -> float:
+    """Share of U+FFFD in the text (0 = clean): the crawler hints it, the clean stage refuses above 1 %."""
     return text.count("\ufffd") / max(len(text), 1)
 
 
@@ -68,7 +69,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     for bom, name in _BOMS:
         if body.startswith(bom):
             text = body.decode(name, errors="replace")
-            return Decoded(text, "utf-8" if name == "utf-8-sig" else name, "bom", _score(text))
+            return Decoded(text, "utf-8" if name == "utf-8-sig" else name, "bom", mojibake_score(text))
 
     declared_header = _normalize(header_charset(content_type))
     declared_meta = _normalize(meta_charset(body))
@@ -94,9 +95,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     candidates = [n for n in (declared_header, declared_meta, "gb18030", "utf-8") if n]
     best = min(
         ((body.decode(n, errors="replace"), n) for n in dict.fromkeys(candidates)),
-        key=lambda pair: _score(pair[0]),
+        key=lambda pair: mojibake_score(pair[0]),
     )
-    return Decoded(best[0], best[1], "detected", _score(best[0]))
+    return Decoded(best[0], best[1], "detected", mojibake_score(best[0]))
 
 
 # -- the clean stage's decoder ---------------------------------------------------------------------

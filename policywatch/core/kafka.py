@@ -81,6 +81,8 @@ def make_consumer(settings: Settings, group_id: str | None = None, topics=(), **
         "max_partition_fetch_bytes": s.kafka_message_max_bytes,
         "max_poll_records": 100,
         "max_poll_interval_ms": 600_000,
+        "session_timeout_ms": s.consumer_session_timeout_ms,
+        "heartbeat_interval_ms": s.consumer_heartbeat_interval_ms,
     }
     cfg.update(overrides)
     consumer = KafkaConsumer(**cfg)

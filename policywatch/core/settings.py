@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     raw_max_message_bytes: int = 33_554_432  # raw pages (attachments included) up to 32 MiB
     # What consumers may fetch at once: at least one raw message plus its record-batch overhead.
     consumer_fetch_max_bytes: int = 52_428_800
+    # Consumer groups: a member that stops heartbeating (SIGKILL, a hung host) loses its partitions
+    # after the session timeout. 10 s instead of kafka-python's 45 s; the heartbeat thread runs beside
+    # the batch, so only a process frozen for 10 s (swap, SIGSTOP) is evicted by it, and then its
+    # uncommitted batch is redone by the new owner (idempotent effects).
+    consumer_session_timeout_ms: int = 10_000
+    consumer_heartbeat_interval_ms: int = 1_000  # at most a third of the session timeout
 
     # Elasticsearch indices.
     index_refresh_interval: str = "1s"

@@ -1,15 +1,19 @@
 """The alert engine: match each batch of new documents against every enabled watch.
 
-Input is policy.extracted.v1 (its own consumer group, next to `index`). A document is matched only once
-it is searchable in policy-docs: the stage polls `_search` on the batch's ids (a refresh, not a realtime
-GET, is what makes a document findable by a watch) and matches each document as soon as it appears.
+Input is policy.indexed.v1: the index stage publishes a document there only once Elasticsearch has
+acknowledged it, so this stage never runs ahead of the index. A watch finds a document only after a
+refresh, so the engine polls `_search` on the batch's ids and matches each document as soon as it is
+searchable (within the refresh interval). A document still not searchable after `searchable_timeout_s`
+is looked up directly: if Elasticsearch has it, the batch is retried as an outage (nothing is skipped);
+if it is gone (deleted since), that message is dead-lettered with the reason.
 
 Per batch: pre-filter watches in Python -> one `_msearch` (chunked) with every candidate watch, each
 restricted to the batch ids and to documents indexed after the watch was created -> drop alerts that
 already exist -> produce Alerts to policy.alerts.v1 (flushed) -> `create` them in policy-alerts
 (`_id` = sha256(watch + doc_id); a conflict means another worker got there first) -> hand webhooks to the
-background deliverer. Input offsets are committed after that, so a crash repeats the batch and the
-existence check plus `op_type=create` keep one alert per (watch, document).
+outbox (processors/alert/outbox.py: every stored alert is delivered at least once, also after a crash).
+Input offsets are committed after that, so a crash repeats the batch and the existence check plus
+`op_type=create` keep one alert per (watch, document).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policywatch.core.errors import PolicywatchError
+from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from policywatch.search.watches import Watch, WatchStore
 from processors.alert.delivery import ChannelDeliverer, ChannelResult, outcome_fields, pending_fields
 from processors.alert.matcher import (
@@ -36,7 +40,8 @@ from processors.alert.matcher import (
     parse_msearch,
     snippets,
 )
-from processors.alert.webhook import DeliveryResult, WebhookDeliverer
+from processors.alert.outbox import Outbox
+from processors.alert.webhook import DeliveryResult
 from schemas import Alert, ExtractedDocument
 from schemas.indices import ALERTS_INDEX, DOCS_INDEX, WATCHES_INDEX
 
@@ -71,7 +76,7 @@ class StageConfig:
     watches_index: str = WATCHES_INDEX
     watch_ttl_s: float = 5.0  # how stale the cached watch list may be
     poll_s: float = 0.1  # how often to look for batch documents that are not searchable yet
-    searchable_timeout_s: float = 120.0  # then the missing ones are skipped (index dead-lettered them)
+    searchable_timeout_s: float = 30.0  # then: stored -> retry the batch (outage); gone -> dead-letter
     msearch_chunk: int = 500
     prefilter: bool = True
     es_highlight: bool = False  # True: snippets from the Elasticsearch highlighter (slower, see matcher)
@@ -80,7 +85,8 @@ class StageConfig:
     webhook_attempts: int = 3
     webhook_backoff_s: float = 0.5
     webhook_workers: int = 4
-    sweep_after_s: float = 300.0  # alerts still pending this long are redelivered by sweep_pending()
+    outbox_poll_s: float = 1.0  # how often pending alerts of dead or lapsed claims are looked for
+    sweep_after_s: float = 300.0  # channel deliveries still pending this long are resubmitted at start
 
 
 @dataclass(slots=True)
@@ -112,19 +118,20 @@ class AlertStage:
         publish: Publisher,
         config: StageConfig | None = None,
         *,
-        deliverer: WebhookDeliverer | None = None,
+        deliverer: Any = None,
         channels: ChannelDeliverer | None = None,
     ) -> None:
         self.es = es
         self.publish = publish
         self.config = config or StageConfig()
         self.store = WatchStore(es, self.config.watches_index)
-        self.deliverer = deliverer or WebhookDeliverer(
-            self.record_delivery,
-            timeout_s=self.config.webhook_timeout_s,
-            attempts=self.config.webhook_attempts,
-            backoff_s=self.config.webhook_backoff_s,
-            workers=self.config.webhook_workers,
+        # The outbox delivers what fire() stores at once; its poller (started by start_outbox(), from the
+        # runner stage's open()) takes over what a dead process left pending.
+        self.deliverer = deliverer or Outbox(
+            es, self.config.alerts_index, self.record_delivery, self._webhook_of,
+            timeout_s=self.config.webhook_timeout_s, attempts=self.config.webhook_attempts,
+            backoff_s=self.config.webhook_backoff_s, workers=self.config.webhook_workers,
+            poll_s=self.config.outbox_poll_s,
         )
         self.channels = channels or ChannelDeliverer(self.record_channels)
         self._watches: list[Watch] = []
@@ -141,6 +148,16 @@ class AlertStage:
     def invalidate_watches(self) -> None:
         self._watches_at = float("-inf")
 
+    def _webhook_of(self, watch_name: str) -> str | None:
+        watch = self.store.get(watch_name)
+        return watch.webhook if watch is not None and watch.webhook else None
+
+    def start_outbox(self) -> None:
+        """Start polling policy-alerts for deliveries a dead or stuck process left pending."""
+        start = getattr(self.deliverer, "start", None)
+        if start is not None:
+            start()
+
     # --- the batch -----------------------------------------------------------------------------
 
     def searchable(self, doc_ids: Sequence[str]) -> set[str]:
@@ -151,8 +168,19 @@ class AlertStage:
                                     size=len(doc_ids), source=False, track_total_hits=False))
         return {h["_id"] for h in resp["hits"]["hits"]}
 
+    def stored(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of `doc_ids` Elasticsearch has (a realtime get: searchable or not)."""
+        if not doc_ids:
+            return set()
+        resp = _body(self.es.mget(index=self.config.docs_index, ids=list(doc_ids), source=False))
+        return {d["_id"] for d in resp["docs"] if d.get("found")}
+
     def handle_batch(self, docs: Sequence[ExtractedDocument]) -> BatchReport:
-        """Match the batch and fire its alerts; returns when every alert is produced and stored."""
+        """Match the batch and fire its alerts; returns when every alert is produced and stored.
+
+        Documents Elasticsearch has but a search does not find yet raise ServiceUnavailable after
+        `searchable_timeout_s` (the batch is retried); documents it no longer has are listed in
+        `report.missing` (the runner dead-letters their messages)."""
         started = time.monotonic()
         report = BatchReport()
         by_id: dict[str, BatchDoc] = {}
@@ -170,9 +198,12 @@ class AlertStage:
             if not pending:
                 break
             if time.monotonic() >= deadline:
+                there = self.stored(sorted(pending))
+                if there:
+                    raise ServiceUnavailable(
+                        f"{len(there)} acknowledged documents not searchable in {self.config.docs_index} "
+                        f"after {self.config.searchable_timeout_s:.0f} s (refresh stalled?)")
                 report.missing = sorted(pending)
-                logger.warning("alert: %d documents never became searchable in %.0f s, skipped: %s",
-                               len(pending), self.config.searchable_timeout_s, ", ".join(report.missing[:5]))
                 break
             time.sleep(self.config.poll_s)
             report.waited_s += self.config.poll_s
@@ -245,10 +276,12 @@ class AlertStage:
 
         ops: list[dict[str, Any]] = []
         watches = {m.alert_id: m.watch for m in fresh}
+        claim = getattr(self.deliverer, "claim_fields", dict)  # stored claimed by this process
         for alert in alerts:
             ops.append({"create": {"_index": self.config.alerts_index, "_id": alert.alert_id}})
+            extra = claim() if alert.delivery == "pending" else {}
             ops.append({**alert.model_dump(mode="json"), "delivery_attempts": 0,
-                        **pending_fields(watches[alert.alert_id])})
+                        **pending_fields(watches[alert.alert_id]), **extra})
         resp = _body(self.es.bulk(operations=ops, refresh=False))
         created: set[str] = set()
         failures: list[str] = []
@@ -295,33 +328,11 @@ class AlertStage:
             "delivery_error": result.error,
             "delivery_attempts": result.attempts,
             "delivered_at": datetime.now(UTC).isoformat() if result.delivered else None,
+            "delivery_status": result.status,
+            "claimed_by": None,
+            "next_attempt_at": None,
         }
         self.es.update(index=self.config.alerts_index, id=result.alert_id, doc=doc, retry_on_conflict=3)
-
-    def sweep_pending(self) -> int:
-        """Resubmit webhooks of alerts left pending by a process that stopped before delivering them."""
-        cutoff = (datetime.now(UTC) - timedelta(seconds=self.config.sweep_after_s)).isoformat()
-        try:
-            resp = _body(self.es.search(
-                index=self.config.alerts_index, size=1000,
-                query={"bool": {"filter": [{"term": {"delivery": "pending"}},
-                                           {"range": {"matched_at": {"lte": cutoff}}}]}},
-            ))
-        except Exception:  # a missing index or a hiccup: nothing to sweep now
-            logger.debug("alert: sweep skipped", exc_info=True)
-            return 0
-        n = 0
-        for hit in resp["hits"]["hits"]:
-            src = hit["_source"]
-            watch = self.store.get(src.get("watch", ""))
-            if watch is None or not watch.webhook:
-                self.es.update(index=self.config.alerts_index, id=hit["_id"],
-                               doc={"delivery": "failed", "delivery_error": "watch or webhook removed"})
-                continue
-            body = {k: v for k, v in src.items() if k in Alert.model_fields}
-            if self.deliverer.submit(watch.webhook, body, hit["_id"], secret=watch.webhook_secret):
-                n += 1
-        return n
 
     def sweep_channels(self) -> int:
         """Resubmit the channel deliveries of alerts an earlier process stored but never delivered

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from policywatch.core.decode import decode_bytes
 from policywatch.core.errors import ProcessingError
-from processors.clean import dates, metadata
+from processors.clean import dates, metadata, mojibake
 from processors.clean.dedup import Fingerprint, FingerprintStore, MemoryFingerprintStore
 from processors.clean.documents import READABLE_KINDS, document_text, sniff_kind
 from processors.clean.fingerprint import content_sha256, from_hex, numbers_of, simhash, to_hex
@@ -63,6 +63,13 @@ def _check_page_bytes(body: bytes) -> None:
         raise ProcessingError("binary content (control bytes) where an HTML or text page was expected")
 
 
+def _crawler_score(raw: RawDocument) -> float | None:
+    try:
+        return float(raw.hints["mojibake_score"])
+    except (KeyError, ValueError):
+        return None
+
+
 def _tidy(text: str) -> str:
     return repair_wrapped_lines(normalize_whitespace(text))
 
@@ -81,6 +88,8 @@ def prepare(raw: RawDocument) -> CleanedDocument:
     if kind in ("html", "text"):
         _check_page_bytes(raw.body)
         decoded, encoding = decode_bytes(raw.body, content_type=raw.content_type)
+        decoded = mojibake.repair(decoded, crawler_score=_crawler_score(raw), where=raw.url)
+        title = mojibake.repair(title, where=f"the title of {raw.url}") if title else title
         if kind == "html":
             page = extract_html(decoded, url=raw.url)
             text = _tidy(page.text)
@@ -167,28 +176,36 @@ def prepare(raw: RawDocument) -> CleanedDocument:
 
 
 def clean_batch(raws: list[RawDocument], store: FingerprintStore) -> list[CleanedDocument]:
-    """Clean a batch and link near-duplicates to the first copy seen."""
+    """Clean a batch and link near-duplicates to the first copy seen (raises a refused item's error)."""
     docs = [prepare(raw) for raw in raws]
     reposts = frozenset(raw.doc_id for raw in raws if raw.hints.get("is_repost") == "true")
-    return link_duplicates(docs, store, reposts)
+    out: list[CleanedDocument] = []
+    for doc in link_duplicates(docs, store, reposts):
+        if isinstance(doc, Exception):
+            raise doc
+        out.append(doc)
+    return out
 
 
 def link_duplicates(docs: list[CleanedDocument], store: FingerprintStore,
-                    reposts: frozenset[str] = frozenset()) -> list[CleanedDocument]:
-    """``reposts``: doc_ids the crawler saw naming another outlet as their source."""
+                    reposts: frozenset[str] = frozenset()) -> list[CleanedDocument | Exception]:
+    """Each document with duplicate_of / cluster_id set, or the exception the store refused it with.
+    ``reposts``: doc_ids the crawler saw naming another outlet as their source."""
     assignments = store.assign([
         Fingerprint(doc.doc_id, from_hex(doc.simhash), doc.fetched_at, doc.url,
                     published=doc.published_at, numbers=numbers_of(doc.text_simplified or doc.text),
                     repost=doc.doc_id in reposts)
         for doc in docs
     ])
-    return [
-        doc.model_copy(update={
-            "duplicate_of": assignments[doc.doc_id].duplicate_of,
-            "cluster_id": assignments[doc.doc_id].cluster_id,
-        })
-        for doc in docs
-    ]
+    out: list[CleanedDocument | Exception] = []
+    for doc in docs:
+        assignment = assignments[doc.doc_id]
+        if isinstance(assignment, Exception):
+            out.append(assignment)
+            continue
+        out.append(doc.model_copy(update={"duplicate_of": assignment.duplicate_of,
+                                          "cluster_id": assignment.cluster_id}))
+    return out
 
 
 def clean(raw: RawDocument, store: FingerprintStore | None = None) -> CleanedDocument:

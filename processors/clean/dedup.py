@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from policywatch.core import es_bulk
 from policywatch.core.errors import ServiceUnavailable
 from policywatch.core.settings import Settings
 from processors.clean.fingerprint import MAX_DISTANCE, bands, from_hex, hamming, same_numbers, to_hex
@@ -64,8 +65,9 @@ class Assignment:
 
 
 class FingerprintStore(Protocol):
-    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
-        """Record ``items`` (first sighting only) and return each one's duplicate_of / cluster_id."""
+    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment | Exception]:
+        """Record ``items`` (first sighting only) and return each one's duplicate_of / cluster_id, or
+        the exception that refused that one item (its message's failure, not the store's)."""
         ...
 
 
@@ -108,7 +110,7 @@ class MemoryFingerprintStore:
         self._by_band: dict[str, list[Fingerprint]] = {}
         self._by_id: dict[str, Fingerprint] = {}
 
-    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
+    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment | Exception]:
         candidates = {}
         for item in items:
             found = {k.doc_id: k for band in bands(item.simhash) for k in self._by_band.get(band, [])}
@@ -121,7 +123,7 @@ class MemoryFingerprintStore:
                 self._by_id[record.doc_id] = record
                 for band in bands(record.simhash):
                     self._by_band.setdefault(band, []).append(record)
-        return out
+        return dict(out)
 
 
 def _from_source(src: dict) -> Fingerprint:
@@ -157,10 +159,12 @@ class EsFingerprintStore:
         ensure_index(self.es, FINGERPRINT_INDEX, self.index, self.settings)
         self._ready = True
 
-    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment]:
+    def assign(self, items: list[Fingerprint]) -> dict[str, Assignment | Exception]:
+        """A 429/5xx or a lost connection is an outage (ServiceUnavailable: the batch is retried); a
+        refusal of one item (e.g. a URL over the 32 766-byte keyword limit) fails only that item."""
         if not items:
             return {}
-        self.ensure_index()
+        es_bulk.call(self.ensure_index, "fingerprint index")
         searches: list[dict] = []
         for item in items:
             searches.append({"index": self.index})
@@ -172,13 +176,19 @@ class EsFingerprintStore:
                 ]}},
                 "sort": [{"first_seen": "asc"}, {"doc_id": "asc"}],
             })
-        response = self.es.msearch(searches=searches)
+        response = es_bulk.call(self.es.msearch, "fingerprint lookup", searches=searches)
         candidates: dict[str, list[Fingerprint]] = {}
+        failed: dict[str, Exception] = {}
         for item, result in zip(items, response["responses"], strict=True):
             if "error" in result:
-                raise ServiceUnavailable(f"fingerprint lookup failed: {result['error']}")
+                status = result.get("status")
+                if status is None or es_bulk.is_outage_status(status):
+                    raise ServiceUnavailable(f"fingerprint lookup failed: {result['error']}")
+                failed[item.doc_id] = es_bulk.ItemRefused(f"fingerprint lookup refused: {result['error']}")
+                continue
             candidates[item.doc_id] = [_from_source(hit["_source"]) for hit in result["hits"]["hits"]]
-        out, records = _assign_all(items, candidates)
+        live = [item for item in items if item.doc_id not in failed]
+        out, records = _assign_all(live, candidates)
         operations: list[dict] = []
         for record in records:
             operations.append({"create": {"_index": self.index, "_id": record.doc_id}})
@@ -193,11 +203,15 @@ class EsFingerprintStore:
                 "numbers": sorted(record.numbers)[:200],
                 "repost": record.repost,
             })
-        # refresh=True: the next batch (maybe on another worker) must see these fingerprints.
-        result = self.es.bulk(operations=operations, refresh=True)
+        result: dict = {}
+        if operations:
+            # refresh=True: the next batch (maybe on another worker) must see these fingerprints.
+            result = es_bulk.call(self.es.bulk, "fingerprint write", operations=operations, refresh=True)
+        final: dict[str, Assignment | Exception] = {**out, **failed}
         if result.get("errors"):
-            for entry in result["items"]:
-                status = entry["create"].get("status", 500)
-                if status not in (200, 201, 409):  # 409: already recorded by an earlier sighting
-                    raise ServiceUnavailable(f"fingerprint write failed: {entry['create'].get('error')}")
-        return out
+            refused, outages = es_bulk.item_failures(result["items"])  # 409: recorded by an earlier sighting
+            if outages:
+                raise ServiceUnavailable(f"fingerprint write failed: {outages[:3]}")
+            for position, reason in refused.items():
+                final[records[position].doc_id] = es_bulk.ItemRefused(f"fingerprint write refused: {reason}")
+        return final

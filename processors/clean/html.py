@@ -9,6 +9,7 @@ to the headline, then htmldate, then the URL), 成文日期, the 信息公开 me
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,8 @@ from lxml.etree import ParserError
 
 from policywatch.core.errors import ProcessingError
 from processors.clean import dates, metadata
+
+logger = logging.getLogger(__name__)
 
 _TITLE_META = ("articletitle", "og:title", "dc.title", "twitter:title", "title")
 # Separators of a "headline_column_site" chain in <title>. A single - or — inside a headline is kept.
@@ -56,6 +59,14 @@ _PARSER = lxml_html.HTMLParser(
 )
 
 
+MAX_DEPTH = 256  # libxml2's nesting limit without XML_PARSE_HUGE (kept: it bounds memory and time)
+
+
+def _too_deep() -> bool:
+    """Whether the last parse stopped descending at the parser's depth limit."""
+    return any("Excessive depth" in entry.message for entry in _PARSER.error_log)
+
+
 def parse_tree(page: str) -> lxml_html.HtmlElement:
     """Parse as a browser would: content after an early ``</body></html>`` stays in the body."""
     cleaned = re.sub(r"(?is)</\s*(?:body|html)\s*>", "", page)
@@ -63,6 +74,9 @@ def parse_tree(page: str) -> lxml_html.HtmlElement:
     try:
         return lxml_html.document_fromstring(cleaned, parser=_PARSER)
     except (ParserError, ValueError) as exc:
+        if _too_deep():
+            raise ProcessingError(f"HTML nests tags deeper than the parser's limit of {MAX_DEPTH} levels; "
+                                  "nothing below that depth can be read") from exc
         raise ProcessingError(f"unparsable HTML: {exc}") from exc
 
 
@@ -222,8 +236,13 @@ def _main_text(tree: lxml_html.HtmlElement, url: str | None) -> str:
 
 
 def extract_html(page: str, *, url: str | None = None) -> HtmlPage:
-    """Main text, title, dates (with provenance), metadata table and bylines of one HTML page."""
+    """Main text, title, dates (with provenance), metadata table and bylines of one HTML page.
+
+    A page whose tags nest deeper than the parser's limit loses everything below that depth; when that
+    leaves no text, the error says so (instead of a bare "no text found").
+    """
     tree = parse_tree(page)
+    too_deep = _too_deep()
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     visible = visible_text(tree)
@@ -234,6 +253,11 @@ def extract_html(page: str, *, url: str | None = None) -> HtmlPage:
     published, source = dates.publication_date(tree, visible, title=title, table=table, url=url)
     written = dates.parse_date(table["成文日期"]) if table.get("成文日期") else None
     text = metadata.strip_page_furniture(_main_text(tree, url), table=table)
+    if too_deep and not text.strip():
+        raise ProcessingError(f"no text found above the HTML parser's depth limit: tags nest deeper than "
+                              f"{MAX_DEPTH} levels and the text is below that depth")
+    if too_deep:
+        logger.warning("HTML nests deeper than %d levels; text below that depth dropped: %s", MAX_DEPTH, url)
     return HtmlPage(
         title=title,
         text=text,

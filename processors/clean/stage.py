@@ -49,5 +49,6 @@ class CleanStage:
                 raise ServiceUnavailable(f"fingerprint store: {exc}") from exc
             raise
         for (i, _), doc in zip(cleaned, linked, strict=True):
-            results[i] = [output(self.output_topic, doc)]
+            # a fingerprint the store refused (e.g. a URL over the keyword limit) fails only its message
+            results[i] = doc if isinstance(doc, Exception) else [output(self.output_topic, doc)]
         return results

@@ -9,7 +9,9 @@
 
 Every action uses ``_id`` = doc_id and ``version_type=external`` with the fetch time in milliseconds as
 the version: a replay (same version) is a no-op conflict, an older fetch never overwrites a newer one,
-and no script is needed (painless is not in the core distribution).
+and no script is needed (painless is not in the core distribution). The version is clamped into
+``[1, now + FUTURE_SKEW_S]``: Elasticsearch refuses a negative version (a ``fetched_at`` before 1970),
+and a fetch time far in the future (year 9999) would otherwise out-rank every later real fetch forever.
 """
 
 from __future__ import annotations
@@ -21,9 +23,18 @@ from policywatch.core.textseg import segmented
 from schemas import ExtractedDocument
 from schemas.indices import DOCS_INDEX, INDICATORS_INDEX
 
+MIN_VERSION = 1
+FUTURE_SKEW_S = 60  # clocks of crawler and indexer may disagree by this much
 
-def version_of(doc: ExtractedDocument) -> int:
-    return int(doc.fetched_at.timestamp() * 1000)
+
+def clamp_version(fetched_at: datetime, *, now: datetime | None = None) -> int:
+    """The external version for a fetch time: its epoch milliseconds, within [1, now + skew]."""
+    ceiling = int(((now or datetime.now(UTC)).timestamp() + FUTURE_SKEW_S) * 1000)
+    return min(max(int(fetched_at.timestamp() * 1000), MIN_VERSION), ceiling)
+
+
+def version_of(doc: ExtractedDocument, *, now: datetime | None = None) -> int:
+    return clamp_version(doc.fetched_at, now=now)
 
 
 def timestamp_fields(doc: ExtractedDocument) -> dict[str, str]:
@@ -83,7 +94,7 @@ def bulk_actions(doc: ExtractedDocument, *, docs_index: str = DOCS_INDEX,
                  stale_indicators: range = range(0)) -> list[tuple[dict, dict | None]]:
     """``(header, body)`` for ``_bulk``: the doc, its indicators, deletes of indicators it no longer has."""
     now = datetime.now(UTC)
-    version = version_of(doc)
+    version = version_of(doc, now=now)
     meta = {"version": version, "version_type": "external"}
     ops: list[tuple[dict, dict | None]] = [
         ({"index": {"_index": docs_index, "_id": doc.doc_id, **meta}}, docs_source(doc, indexed_at=now)),

@@ -1,7 +1,11 @@
-"""The index stage as a runner sink: policy.extracted.v1 -> policy-docs and policy-indicators (bulk).
+"""The index stage as a runner sink: policy.extracted.v1 -> policy-docs and policy-indicators (bulk),
+then one IndexedDocument per acknowledged document on policy.indexed.v1.
 
-The pure core (the bulk actions) is ``processors.index``. A refused document is a dead letter; an outage,
-a 429 or a 5xx raises ServiceUnavailable so the runner retries the batch.
+The pure core (the bulk actions) is ``processors.index``. A refused document is its message's failure
+(bounded retries, then a dead letter), a whole request refused with a 4xx makes the runner handle the
+batch one message at a time; only a lost connection, a 429 or a 5xx raises ServiceUnavailable so the
+runner retries the batch (``policywatch.core.es_bulk``). The runner produces the indexed events only
+after the bulk returned, and commits the input only after they are acknowledged.
 """
 
 from __future__ import annotations
@@ -9,28 +13,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from policywatch.core.errors import PolicywatchError, ServiceUnavailable
-from processors.index import bulk_actions
-from processors.runner import Result
-from schemas import EXTRACTED_TOPIC, ExtractedDocument
+from policywatch.core import es_bulk
+from policywatch.core.errors import ServiceUnavailable
+from processors.index import bulk_actions, version_of
+from processors.runner import Result, output
+from schemas import EXTRACTED_TOPIC, INDEXED_TOPIC, ExtractedDocument, IndexedDocument
 from schemas.indices import DOCS_INDEX, INDICATORS_INDEX
 
 
-class BulkItemError(PolicywatchError):
-    """Elasticsearch refused one document (mapping conflict, too large, ...): a bad message."""
-
-
 class IndexSink:
-    """Bulk-writes each batch to policy-docs and policy-indicators; no Kafka outputs."""
+    """Bulk-writes each batch to policy-docs and policy-indicators; publishes what was acknowledged."""
 
     name = "index"
     input_topic = EXTRACTED_TOPIC  # the default; an instance may read another topic
     input_model = ExtractedDocument
 
     def __init__(self, es: Any, *, input_topic: str = EXTRACTED_TOPIC, docs_index: str = DOCS_INDEX,
-                 indicators_index: str = INDICATORS_INDEX) -> None:
+                 indicators_index: str = INDICATORS_INDEX, output_topic: str | None = INDEXED_TOPIC) -> None:
         self.es = es
         self.input_topic = input_topic
+        self.output_topic = output_topic
         self.docs_index = docs_index
         self.indicators_index = indicators_index
 
@@ -52,13 +54,12 @@ class IndexSink:
         results: list[Result] = [[] for _ in batch]
         if not batch:
             return results
-        try:
-            old = self._old_counts(list(batch))
-        except Exception as exc:
-            raise ServiceUnavailable(f"Elasticsearch mget: {exc}") from exc
+        old = es_bulk.call(lambda: self._old_counts(list(batch)), "Elasticsearch mget")
         operations: list[dict] = []
         owner: list[int] = []  # message index of each action
+        doc_action: dict[int, int] = {}  # message index -> position of its policy-docs action
         for i, doc in enumerate(batch):
+            doc_action[i] = len(owner)
             n_new = len(doc.extraction.indicators)
             stale = range(n_new, old.get(doc.doc_id, 0))
             ops = bulk_actions(doc, docs_index=self.docs_index, indicators_index=self.indicators_index,
@@ -68,24 +69,25 @@ class IndexSink:
                 if body is not None:
                     operations.append(body)
                 owner.append(i)
-        try:
-            response = self.es.bulk(operations=operations)
-        except Exception as exc:
-            raise ServiceUnavailable(f"Elasticsearch bulk: {exc}") from exc
-        if not response.get("errors"):
-            return results
-        transient: list[str] = []
-        for i, item in zip(owner, response["items"], strict=True):
-            action, body = next(iter(item.items()))
-            status = body.get("status", 500)
-            if status < 300 or status == 409 or (action == "delete" and status == 404):
-                continue  # 409: this or a newer version is already there
-            error = body.get("error") or {}
-            if status == 429 or status >= 500:
-                transient.append(f"{status} {error.get('type')}")
-            elif not isinstance(results[i], Exception):
-                results[i] = BulkItemError(f"{action} {body.get('_index')}/{body.get('_id')}: {status} "
-                                           f"{error.get('type')}: {error.get('reason')}")
-        if transient:
-            raise ServiceUnavailable(f"Elasticsearch rejected {len(transient)} bulk items: {transient[:3]}")
+        # A 4xx for the whole request raises RequestRefused: the runner then handles the batch one
+        # message at a time, so only the culprit fails.
+        response = es_bulk.call(self.es.bulk, "Elasticsearch bulk", operations=operations)
+        items = response["items"]
+        if response.get("errors"):
+            refused, outages = es_bulk.item_failures(items)  # 409: this or a newer version is there
+            if outages:
+                raise ServiceUnavailable(f"Elasticsearch rejected {len(outages)} bulk items: {outages[:3]}")
+            for position, reason in refused.items():
+                i = owner[position]
+                if not isinstance(results[i], Exception):
+                    results[i] = es_bulk.ItemRefused(reason)
+        if self.output_topic:
+            for i, doc in enumerate(batch):
+                if isinstance(results[i], Exception):
+                    continue  # refused: no event; the runner retries, then dead-letters the message
+                status = next(iter(items[doc_action[i]].values())).get("status", 200)
+                event = IndexedDocument(doc_id=doc.doc_id, docs_index=self.docs_index,
+                                        version=version_of(doc), document=doc,
+                                        result="current" if status == 409 else "stored")
+                results[i] = [output(self.output_topic, event)]
         return results

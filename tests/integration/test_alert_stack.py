@@ -398,7 +398,9 @@ def test_replaying_through_kafka_fires_nothing_twice(es, settings, indices, docs
     from processors.runner import RunnerConfig
 
     extracted_topic, alerts_topic = unique_name("extracted"), unique_name("alerts")
-    kafka_admin.create_topics([NewTopic(extracted_topic, 2, 1), NewTopic(alerts_topic, 1, 1)])
+    indexed_topic = unique_name("indexed")
+    kafka_admin.create_topics([NewTopic(extracted_topic, 2, 1), NewTopic(indexed_topic, 2, 1),
+                               NewTopic(alerts_topic, 1, 1)])
     WatchStore(es, indices["watches"]).add(new_watch("bio", query="生物医药"))
     WatchStore(es, indices["watches"]).add(new_watch("qibuqu", query="起步区"))
     seeds = [docs[n] for n in ("000", "001", "002", "003", "004")]
@@ -413,15 +415,14 @@ def test_replaying_through_kafka_fires_nothing_twice(es, settings, indices, docs
     def run(group_suffix: str) -> None:
         cfg = RunnerConfig(until_idle=True, idle_s=1.0, group_id=f"{extracted_topic}-index")
         run_stage(IndexSink(es, input_topic=extracted_topic, docs_index=indices["docs"],
-                            indicators_index=indices["indicators"]),
+                            indicators_index=indices["indicators"], output_topic=indexed_topic),
                   settings, config=cfg, install_signals=False)
         stage = build_alert(
-            settings, es=es, topics={"extracted": extracted_topic}, alerts_topic=alerts_topic,
+            settings, es=es, topics={"indexed": indexed_topic}, alerts_topic=alerts_topic,
             config=StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
                                watches_index=indices["watches"], watch_ttl_s=0, searchable_timeout_s=15))
         cfg = RunnerConfig(until_idle=True, idle_s=1.0, group_id=f"{extracted_topic}-alert-{group_suffix}")
-        run_stage(stage, settings, config=cfg, install_signals=False)
-        stage.alert_stage.close()
+        run_stage(stage, settings, config=cfg, install_signals=False)  # opens and closes the stage
 
     replay()
     run("a")

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from schemas.raw import RawDocument
+from schemas.raw import RawDocument, decode_raw
 from tests.golden.mirror.harness import load_expected, path_of, run_crawl_process
 from tests.golden.mirror.server import MirrorServer
 
@@ -32,7 +32,7 @@ def _read_all(settings, topic: str) -> list[RawDocument]:
         out: list[RawDocument] = []
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             for records in consumer.poll(timeout_ms=1000).values():
-                out.extend(RawDocument.model_validate_json(r.value) for r in records)
+                out.extend(decode_raw(r.value) for r in records)
         return out
     finally:
         consumer.close()

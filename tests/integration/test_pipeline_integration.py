@@ -41,7 +41,7 @@ class Lane:
 
     @property
     def topics(self) -> dict[str, str]:
-        return {kind: f"{self.name}-{kind}" for kind in ("raw", "cleaned", "extracted")}
+        return {kind: f"{self.name}-{kind}" for kind in ("raw", "cleaned", "extracted", "indexed")}
 
     @property
     def dlq(self) -> str:

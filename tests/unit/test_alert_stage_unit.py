@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from policywatch.core.errors import ServiceUnavailable
 from policywatch.search.watches import new_watch
 from processors.alert.engine import AlertStage, StageConfig
 from processors.alert.webhook import DeliveryResult
@@ -16,9 +19,10 @@ from schemas.indices import WATCHES_INDEX
 class FakeES:
     """Every candidate (watch, doc) the pre-filter lets through "matches"; alerts are kept in a dict."""
 
-    def __init__(self, watches: list, searchable: set[str]) -> None:
+    def __init__(self, watches: list, searchable: set[str], stored: set[str] = frozenset()) -> None:
         self.watches = watches
         self.searchable_ids = searchable
+        self.stored_ids = set(searchable) | set(stored)  # what a realtime get finds
         self.alerts: dict[str, dict] = {}
         self.updates: list[tuple[str, dict]] = []
         self.msearch_calls = 0
@@ -44,6 +48,8 @@ class FakeES:
         return {"responses": out}
 
     def mget(self, index: str, ids: list[str], source: bool) -> dict:
+        if index == "policy-docs":
+            return {"docs": [{"_id": i, "found": i in self.stored_ids} for i in ids]}
         return {"docs": [{"_id": i, "found": i in self.alerts} for i in ids]}
 
     def bulk(self, operations: list[dict], refresh: bool) -> dict:
@@ -103,12 +109,23 @@ def test_one_alert_per_watch_and_document_across_replays() -> None:
     assert len(published) == 2 and len(es.alerts) == 2 and len(deliverer.sent) == 1
 
 
-def test_waits_for_searchable_then_skips_the_missing() -> None:
+def test_a_document_gone_from_the_index_is_reported_missing() -> None:
     es = FakeES([new_watch("bio", query="生物医药")], {"a"})
     published: list = []
     stage, _ = _stage(es, published, searchable_timeout_s=0.05)
+    report = stage.handle_batch([_extracted("a", "生物医药"), _extracted("gone", "生物医药")])
+    assert report.missing == ["gone"] and [a.doc_id for a in published] == ["a"]
+
+
+def test_a_stored_but_unsearchable_document_is_an_outage_not_a_skip() -> None:
+    es = FakeES([new_watch("bio", query="生物医药")], {"a"}, stored={"late"})
+    published: list = []
+    stage, _ = _stage(es, published, searchable_timeout_s=0.05)
+    with pytest.raises(ServiceUnavailable, match="not searchable"):
+        stage.handle_batch([_extracted("a", "生物医药"), _extracted("late", "生物医药")])
+    es.searchable_ids.add("late")  # the refresh came: the retried batch matches it, "a" only once
     report = stage.handle_batch([_extracted("a", "生物医药"), _extracted("late", "生物医药")])
-    assert report.missing == ["late"] and [a.doc_id for a in published] == ["a"]
+    assert not report.missing and sorted(a.doc_id for a in published) == ["a", "late"]
 
 
 def test_create_conflict_from_another_worker_is_not_a_second_alert() -> None:
