@@ -14,7 +14,8 @@ Columns: sent (documents that should be indexed), in ES (of those), DLQ (dead le
 messages), lost (sent, not in ES and not in the DLQ; and alerts not stored, webhooks never received),
 dup (alerts stored twice for one (watch, document), plus dead letters repeated), hooks (alerts whose
 webhook arrived / alerts), hook rep (webhook deliveries beyond the first: allowed, same alert id),
-done s (from the fault until the row is complete).
+takeover s (SIGKILL rows: from the kill, the stage restarted at once, until its group commits again:
+the dead member's session must expire first), done s (from sending until the row is complete).
 """
 
 from __future__ import annotations
@@ -285,21 +286,28 @@ def run(docs: int, outages: bool) -> list[dict]:
             expect = {d.doc_id for d in good}
             chaos.send([(d.doc_id, encode_raw(d)) for d in good])
             t0 = time.monotonic()
-            if before:
-                before(t0)
+            takeover = before(t0) if before else None
             seconds = chaos.wait_done(expect, set(), timeout_s=150)
             rows.append(chaos.row(fault, expect, set(), seconds))
+            rows[-1]["takeover s"] = "-" if takeover is None else round(takeover, 1)
             print(_line(rows[-1]), flush=True)
 
         def sigkill(stage: str, slow_hooks: bool = False):
-            def fault(_t0: float) -> None:
+            def fault(_t0: float) -> float | None:
+                """Kill mid-row, restart at once; seconds until the group commits progress again."""
                 start = chaos.committed(stage)
                 deadline = time.monotonic() + 90
                 while time.monotonic() < deadline and chaos.committed(stage) < start + max(docs // 4, 10):
                     time.sleep(0.2)
                 chaos.kill(stage)
+                killed_at, at_kill = time.monotonic(), chaos.committed(stage)
                 chaos.receiver.delay_s = 0.0
                 chaos.start(stage)
+                while time.monotonic() - killed_at < 90:
+                    if chaos.committed(stage) > at_kill:
+                        return time.monotonic() - killed_at
+                    time.sleep(0.2)
+                return None
 
             if slow_hooks:
                 chaos.receiver.delay_s = 0.2
@@ -315,6 +323,7 @@ def run(docs: int, outages: bool) -> list[dict]:
         seconds = chaos.wait_done(expect, bad, timeout_s=150)
         rows.append(chaos.row("bad messages (pre-1970, 9999, mojibake x2, deep, 40 KB URL, bomb, junk)",
                               expect, bad, seconds))
+        rows[-1]["takeover s"] = "-"
         print(_line(rows[-1]), flush=True)
         if outages:
             rows.extend(_outage_rows(chaos, plain))
@@ -336,12 +345,13 @@ def _outage_rows(chaos: Chaos, plain) -> list[dict]:  # pragma: no cover - opera
             os.killpg(rec.pid, signal.SIGKILL)
             time.sleep(down_s)
             local_stack.up(chaos.settings)
+            return None
 
         plain(f"kill -9 {svc.name} ({down_s} s down)", fault)
     return []
 
 
-COLUMNS = ("fault", "sent", "in ES", "DLQ", "lost", "dup", "hooks", "hook rep", "done s")
+COLUMNS = ("fault", "sent", "in ES", "DLQ", "lost", "dup", "hooks", "hook rep", "takeover s", "done s")
 
 
 def _line(row: dict) -> str:
