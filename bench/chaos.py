@@ -15,7 +15,8 @@ messages), lost (sent, not in ES and not in the DLQ; and alerts not stored, webh
 dup (alerts stored twice for one (watch, document), plus dead letters repeated), hooks (alerts whose
 webhook arrived / alerts), hook rep (webhook deliveries beyond the first: allowed, same alert id),
 takeover s (SIGKILL rows: from the kill, the stage restarted at once, until its group commits again:
-the dead member's session must expire first), done s (from sending until the row is complete).
+the dead member's session must expire first), done s (after the fault, or after sending for the other
+rows, until the row is complete).
 """
 
 from __future__ import annotations
