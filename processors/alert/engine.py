@@ -128,7 +128,7 @@ class AlertStage:
         # The outbox delivers what fire() stores at once; its poller (started by start_outbox(), from the
         # runner stage's open()) takes over what a dead process left pending.
         self.deliverer = deliverer or Outbox(
-            es, self.config.alerts_index, self.record_delivery, self._webhook_of,
+            es, self.config.alerts_index, self.record_delivery, self._watch_of,
             timeout_s=self.config.webhook_timeout_s, attempts=self.config.webhook_attempts,
             backoff_s=self.config.webhook_backoff_s, workers=self.config.webhook_workers,
             poll_s=self.config.outbox_poll_s,
@@ -148,9 +148,8 @@ class AlertStage:
     def invalidate_watches(self) -> None:
         self._watches_at = float("-inf")
 
-    def _webhook_of(self, watch_name: str) -> str | None:
-        watch = self.store.get(watch_name)
-        return watch.webhook if watch is not None and watch.webhook else None
+    def _watch_of(self, watch_name: str) -> Watch | None:
+        return self.store.get(watch_name)
 
     def start_outbox(self) -> None:
         """Start polling policy-alerts for deliveries a dead or stuck process left pending."""

@@ -2,8 +2,9 @@
 
 An alert for a watch with a webhook is stored with ``delivery: pending`` and a claim
 (``claimed_by`` = host:pid of the process that stored it, ``next_attempt_at`` = when the claim lapses).
-That process POSTs it at once (bounded retries, the stable ``X-Policywatch-Alert`` id) and records the
-outcome (``delivered`` or ``failed``, attempts, error, time) on the alert.
+That process POSTs it at once through the :class:`~processors.alert.webhook.WebhookDeliverer` (bounded
+retries, the stable ``X-Policywatch-Alert`` id) and records the outcome (``delivered`` or ``failed``,
+attempts, error, time) on the alert.
 
 If the process dies first, the alert stays pending. Every alert process polls policy-alerts about once
 a second for pending alerts whose claim has lapsed, or whose claimer was a process on this host that no
@@ -22,19 +23,17 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
-from processors.alert.webhook import DeliveryResult, post_with_retries
+from processors.alert.webhook import DeliveryResult, WebhookDeliverer
 from schemas import Alert
 
 logger = logging.getLogger(__name__)
 
 Recorder = Callable[[DeliveryResult], None]
-Resolver = Callable[[str], str | None]  # watch name -> its webhook URL (None: watch or webhook gone)
+Resolver = Callable[[str], Any]  # watch name -> the Watch (None: gone); its webhook and webhook secret
 
 
 def process_id() -> str:
@@ -75,22 +74,18 @@ class Outbox:
         self.alerts_index = alerts_index
         self._record = record
         self._resolve = resolve
-        self._attempts = attempts
-        self._backoff_s = backoff_s
         self._poll_s = poll_s
         self._batch = batch
         # A claim outlives the longest delivery (every attempt timing out, plus the backoffs).
         self.lease_s = attempts * timeout_s + backoff_s * (2 ** attempts) + 5.0
         self.owner = process_id()
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self.webhooks = WebhookDeliverer(self._recorded, timeout_s=timeout_s, attempts=attempts,
+                                         backoff_s=backoff_s, workers=workers)
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         self._poll_failing = False
-        self.delivered = 0
-        self.failed = 0
         self.taken_over = 0
 
     # -- claims ----------------------------------------------------------------------------------
@@ -103,33 +98,29 @@ class Outbox:
     def pending(self) -> int:
         return len(self._inflight)
 
-    def submit(self, url: str, body: dict[str, Any], alert_id: str) -> Future[DeliveryResult] | None:
-        """Deliver an alert this process has claimed (just stored, or taken over)."""
+    def submit(self, url: str, body: dict[str, Any], alert_id: str,
+               **options: Any) -> Future[DeliveryResult] | None:
+        """Deliver an alert this process has claimed (just stored, or taken over). ``options`` go to
+        the deliverer (a watch's own webhook secret)."""
         with self._lock:
             if alert_id in self._inflight:
                 return None
             self._inflight.add(alert_id)
-        return self._pool.submit(self._deliver, url, body, alert_id)
-
-    def _deliver(self, url: str, body: dict[str, Any], alert_id: str) -> DeliveryResult:
-        try:
-            result = post_with_retries(self._client, url, body, alert_id=alert_id, attempts=self._attempts,
-                                       backoff_s=self._backoff_s)
-            if result.delivered:
-                self.delivered += 1
-            else:
-                self.failed += 1
-                logger.warning("webhook for alert %s failed after %d attempts: %s", alert_id,
-                               result.attempts, result.error)
-            try:
-                self._record(result)
-            except Exception as exc:  # the alert stays pending; its claim lapses and it is sent again
-                logger.warning("could not record the delivery of alert %s (%s); it will be retried",
-                               alert_id, type(exc).__name__)
-            return result
-        finally:
+        future = self.webhooks.submit(url, body, alert_id, **options)
+        if future is None:  # the deliverer's queue is full: the claim lapses and a poll retries it
             with self._lock:
                 self._inflight.discard(alert_id)
+        return future
+
+    def _recorded(self, result: DeliveryResult) -> None:
+        try:
+            self._record(result)
+        except Exception as exc:  # the alert stays pending; its claim lapses and it is sent again
+            logger.warning("could not record the delivery of alert %s (%s); it will be retried",
+                           result.alert_id, type(exc).__name__)
+        finally:
+            with self._lock:
+                self._inflight.discard(result.alert_id)
 
     # -- the poller ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -181,9 +172,10 @@ class Outbox:
         taken = 0
         for hit in self.due():
             src = hit["_source"]
-            url = self._resolve(src.get("watch", ""))
+            watch = self._resolve(src.get("watch", ""))
+            url = getattr(watch, "webhook", None) if watch is not None else None
             try:
-                if url is None:
+                if not url:
                     self.es.update(index=self.alerts_index, id=hit["_id"], if_seq_no=hit["_seq_no"],
                                    if_primary_term=hit["_primary_term"],
                                    doc={"delivery": "failed", "delivery_error": "watch or webhook removed"})
@@ -195,7 +187,8 @@ class Outbox:
                     continue  # another process claimed it first
                 raise
             body = {k: v for k, v in src.items() if k in Alert.model_fields}
-            if self.submit(url, body, hit["_id"]) is not None:
+            secret = getattr(watch, "webhook_secret", None)
+            if self.submit(url, body, hit["_id"], **({"secret": secret} if secret else {})) is not None:
                 taken += 1
         if taken:
             self.taken_over += taken
@@ -214,5 +207,4 @@ class Outbox:
         self._stop.set()
         if self._poller is not None:
             self._poller.join(timeout=self._poll_s + 5)
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-        self._client.close()
+        self.webhooks.close(wait=wait)

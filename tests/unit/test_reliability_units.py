@@ -149,3 +149,18 @@ def test_a_page_nested_past_the_parser_depth_says_so():
     shallow_part = ("<html><body><p>" + TEXT + "</p>" + "<div>" * 300 + "深处" + "</div>" * 300
                     + "</body></html>")
     assert TEXT[:20] in extract_html(shallow_part).text
+
+
+def test_a_claim_of_a_dead_process_on_this_host_is_taken_over_at_once():
+    import socket
+
+    from processors.alert.outbox import claimer_is_dead_here, process_id
+
+    host = socket.gethostname()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert claimer_is_dead_here(f"{host}:{dead.pid}")
+    assert not claimer_is_dead_here(process_id())  # this process: alive
+    assert not claimer_is_dead_here(f"{host}:{os.getppid()}")  # alive
+    assert not claimer_is_dead_here(f"elsewhere.example:{dead.pid}")  # another host: wait for the lapse
+    assert not claimer_is_dead_here(None) and not claimer_is_dead_here("garbage")
