@@ -134,7 +134,7 @@ class Chaos:
                            ("alerts_index", "policy-alerts"), ("watches", "policy-watches")):
             self.es.indices.create(index=self.n[key], **index_body(alias, self.settings))
         WatchStore(self.es, self.n["watches"]).add(new_watch("chaos", query=WATCH_QUERY,
-                                                             webhook=self.receiver.url))
+                                                             webhook=self.receiver.url, allow_private=True))
 
     def teardown(self) -> None:
         for name in list(self.procs):

@@ -318,7 +318,7 @@ run_stage(stage, settings, config=RunnerConfig(group_id=name + "-alert", dlq_top
 """
 
 
-def test_webhooks_pending_at_a_sigkill_are_delivered_promptly_after(lane):
+def test_webhooks_pending_at_a_sigkill_are_delivered_promptly_after(lane, allow_private_webhooks):
     from policywatch.search.watches import WatchStore, new_watch
 
     slow = _Receiver(delay_s=0.5)  # one worker, 0.5 s per POST: most alerts are still pending at the kill
