@@ -4,13 +4,12 @@
     .venv/bin/python bench/crawl.py --sink memory        # no Kafka
     .venv/bin/python bench/crawl.py --articles 5000 --json
 
-The mirror (tests/golden/mirror, site E: a TRS portal with N generated articles) is served on 127.0.0.1
-by this
-process. The crawl runs in a fresh process (`python -m policywatch.crawl`, politeness off, crawl status in
-memory so every page is new); pages/s counts every HTTP response (robots.txt, list pages, articles) over
-the crawl's own start-to-finish time, and CPU s/page is the crawl process's user+system CPU (process
-start-up included) per page. The yardstick fetches the same URLs with httpx and asyncio (32 at a time)
-and does nothing else with them.
+The mirror (tests/golden/mirror, site E: a TRS portal with N generated articles) is served on
+127.0.0.1 by this process. The crawl runs in a fresh process (`python -m policywatch.crawl`,
+politeness off, crawl status in memory so every page is new); pages/s counts every HTTP response
+(robots.txt, list pages, articles) over the crawl's own start-to-finish time, and CPU s/page is the
+crawl process's user+system CPU (process start-up included) per page. The yardstick fetches the same
+URLs with httpx and asyncio (32 at a time) and does nothing else with them.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 SOURCES = """version: 1
@@ -117,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    from mirror.server import MirrorServer
+    from tests.golden.mirror.server import MirrorServer
 
     topic = None
     sink = "memory"
