@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawlers.schedule import AdaptiveSchedule, valid_schedule
 from policywatch.core.errors import PolicywatchError
 
 DEFAULT_SOURCES_PATH = Path(__file__).with_name("sources.yaml")
@@ -153,7 +154,8 @@ class Source(_Model):
     allowed_domains: list[str] = Field(min_length=1)
     listing: Listing = Field(default_factory=Listing)
     keywords: KeywordFilter | None = None
-    schedule: str = "@daily"
+    schedule: str = "@daily"  # a cron expression / preset, or "adaptive" (crawlers/schedule.py)
+    adaptive: AdaptiveSchedule = Field(default_factory=AdaptiveSchedule)  # used by schedule: adaptive
     enabled: bool = True
     verified_live: bool = False
     obey_robots: bool = True
@@ -175,6 +177,11 @@ class Source(_Model):
         if not _ID_RE.match(value):
             raise ValueError("id must be lower-case letters, digits, '_' or '-' (2-64 characters)")
         return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        return valid_schedule(value)
 
     @field_validator("start_urls")
     @classmethod

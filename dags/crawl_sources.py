@@ -1,10 +1,13 @@
 """crawl_sources: every 15 minutes, crawl the enabled sources of crawlers/sources.yaml that are due.
 
-One DAG with a frequent tick rather than one DAG per schedule: each source keeps its own cron
-`schedule` in sources.yaml, and the first task picks the sources whose schedule has ticked since
-their last crawl started (read from the crawlers' run records in policy-crawl-status). So a schedule
-change needs no DAG change, a missed tick (scheduler down) is made up once at the next run, and
-nothing is read at parse time. Schedules finer than the tick run at most once per tick.
+One DAG with a frequent tick rather than one DAG per schedule: each source keeps its own `schedule`
+in sources.yaml, and the first task picks the sources that are due, from the crawlers' run records in
+policy-crawl-status: a cron schedule when it has ticked since the last crawl started; `schedule:
+adaptive` when the interval learnt from the source's recent runs has passed (sooner after crawls that
+found something new, later after crawls that found nothing, within the source's bounds and optional
+working hours; crawlers/schedule.py). So a schedule change needs no DAG change, a missed tick
+(scheduler down) is made up once at the next run, and nothing is read at parse time. Schedules finer
+than the tick run at most once per tick.
 
 Trigger with conf {"sources": ["id", ...]} to crawl those now, or {"all": true} for every enabled source.
 Each crawl is one mapped task (named by its source id) running the same code as `policywatch crawl`.

@@ -33,10 +33,11 @@ def select_sources(
     now: datetime | None = None,
 ) -> list[str]:
     """The ids to crawl in this run: `only` when given, every enabled source with `all_enabled`,
-    otherwise the enabled sources whose own schedule has ticked since their last crawl started."""
+    otherwise the enabled sources due by their own schedule (cron, or adaptive from their run history)."""
+    from crawlers.schedule import HISTORY_RUNS
     from crawlers.sources import load_sources
     from policywatch.core.elasticsearch import make_es
-    from policywatch.source_health import due_sources, last_started
+    from policywatch.source_health import due_sources, load_runs
 
     sources = load_sources(sources_file)
     if only:
@@ -46,10 +47,10 @@ def select_sources(
         return [s.id for s in enabled]
     es = make_es(get_settings())
     try:
-        started = last_started(es, [s.id for s in enabled])
+        runs = load_runs(es, [s.id for s in enabled], per_source=HISTORY_RUNS)
     finally:
         es.close()
-    due = due_sources(enabled, started, now or datetime.now(UTC))
+    due = due_sources(enabled, runs, now or datetime.now(UTC))
     logger.info("%d of %d enabled sources are due: %s", len(due), len(enabled), ", ".join(due) or "none")
     return one_per_host(due, sources)
 

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crawlers import schedule
+from crawlers.schedule import next_cron_tick
 from schemas.indices import CRAWL_STATUS_INDEX, DOCS_INDEX, SOURCE_HEALTH_INDEX
 
 if TYPE_CHECKING:
@@ -112,28 +114,23 @@ def _aware(value: datetime | str | None) -> datetime | None:
 def is_due(schedule: str, last_started: datetime | None, now: datetime) -> bool:
     """True when a tick of the cron `schedule` (or preset such as `@daily`) has passed since the last
     crawl started; a source never crawled is due. Missed ticks (scheduler down) make it due once."""
-    from croniter import croniter
-
     if last_started is None:
         return True
-    if not croniter.is_valid(schedule):
-        raise ValueError(
-            f"schedule {schedule!r} is not a cron expression or preset (@hourly, @daily, ...)"
-        )
-    next_tick = croniter(schedule, _aware(last_started)).get_next(datetime)
-    return next_tick <= now
+    return next_cron_tick(schedule, _aware(last_started)) <= now
 
 
 def due_sources(
-    sources: Iterable[Source], last_started: dict[str, datetime], now: datetime
+    sources: Iterable[Source], runs: Mapping[str, Sequence[RunRecord]], now: datetime
 ) -> list[str]:
-    """Ids of the enabled sources whose schedule has ticked since their last crawl, in file order."""
+    """Ids of the enabled sources due at `now`, in file order: a cron schedule when it has ticked since
+    the last crawl started, `schedule: adaptive` when the interval replayed from its recent runs (newest
+    `HISTORY_RUNS`, see crawlers/schedule.py) has passed. A source never crawled is due."""
     due = []
     for source in sources:
         if not source.enabled:
             continue
         try:
-            if is_due(source.schedule, last_started.get(source.id), now):
+            if schedule.is_due(source.schedule, runs.get(source.id, ()), now, source.adaptive):
                 due.append(source.id)
         except ValueError as exc:
             logger.error("source %s: %s; crawling it anyway", source.id, exc)

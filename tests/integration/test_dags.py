@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -237,12 +238,19 @@ def test_crawl_sources_dag_emits_the_mirror_reports(airflow_home, stack, es, top
         assert sorted(h["_source"]["source_id"] for h in runs) == sorted(expected)
         # the next scheduled run reads those run records: nothing on a daily schedule is due again today
         from crawlers.sources import load_sources
-        from policywatch.source_health import due_sources, last_started
+        from policywatch.source_health import due_sources, load_runs
 
-        started = last_started(es, sorted(expected), index=status_index)
-        assert sorted(started) == sorted(expected)
+        runs = load_runs(es, sorted(expected), index=status_index)
+        assert sorted(sid for sid, rs in runs.items() if rs) == sorted(expected)
         crawled = load_sources(sources).sources
-        assert due_sources(crawled, started, max(started.values())) == []
+        latest = max(r.started_at for rs in runs.values() for r in rs)
+        assert due_sources(crawled, runs, latest) == []
+        adaptive = [s.model_copy(update={"schedule": "adaptive"}) for s in crawled]
+        found = [s for s in sorted(expected) if any(r.ok and r.found_new for r in runs[s])]
+        assert found  # the mirror crawl found reports: an adaptive source is due again sooner than daily
+        assert due_sources(adaptive, runs, latest + timedelta(hours=13)) == [
+            s.id for s in adaptive if s.id in found
+        ]
         print(
             f"crawl_sources dag.test(): {elapsed:.1f}s, {len(expected)} mirror sources, {len(docs)} reports"
         )

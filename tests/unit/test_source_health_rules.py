@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawlers.sources import parse_sources
+from crawlers.sources import SourcesError, parse_sources
 from policywatch.source_health import (
     RunRecord,
     due_sources,
@@ -55,15 +55,29 @@ def test_is_due(schedule, last, due):
     assert is_due(schedule, last, NOW) is due
 
 
-def test_due_sources_keeps_file_order_skips_disabled_and_runs_bad_schedules():
+def test_due_sources_keeps_file_order_and_skips_disabled():
     sources = make_sources(
         {"id": "daily", "schedule": "@daily"},
         {"id": "off", "enabled": False},
         {"id": "weekly", "schedule": "@weekly"},
-        {"id": "typo", "schedule": "every day"},
+        {"id": "never", "schedule": "@weekly"},
+        {"id": "busy", "schedule": "adaptive", "adaptive": {"min_interval": "1h", "initial_interval": "1d"}},
+        {"id": "quiet", "schedule": "adaptive"},
     )
-    last = {"daily": NOW - timedelta(hours=2), "weekly": NOW - timedelta(days=8), "typo": NOW}
-    assert due_sources(sources, last, NOW) == ["weekly", "typo"]
+    runs = {
+        "daily": [run("ok", 2)],
+        "weekly": [run("ok", 24 * 8)],
+        # four finds in a row: 1d -> 12.5h -> 6.75h -> 3.9h -> 2.4h, last crawl 3h ago: due
+        "busy": [run("ok", h, new=1) for h in (40, 30, 20, 3)],
+        # three empty crawls: 1d -> 1.5d -> 2.25d -> 3d (capped), last crawl 2 days ago: not due
+        "quiet": [run("ok", h) for h in (24 * 6, 24 * 4, 24 * 2)],
+    }
+    assert due_sources(sources, runs, NOW) == ["weekly", "never", "busy"]
+
+
+def test_a_bad_schedule_is_refused_when_the_file_is_read():
+    with pytest.raises(SourcesError, match=r"source #1 \(id 'typo'\): schedule: .*'every day' is neither"):
+        make_sources({"id": "typo", "schedule": "every day"})
 
 
 def test_expected_cadence_from_publication_gaps():
