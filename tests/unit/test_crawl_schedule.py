@@ -40,7 +40,7 @@ D = timedelta(days=1)
 
 
 def test_a_find_shrinks_the_interval_towards_the_minimum_and_nothing_found_grows_it():
-    policy = AdaptiveSchedule(min_interval=H, initial_interval=D, max_interval=3 * D)
+    policy = AdaptiveSchedule(min_interval=H, initial_interval=D, max_interval=3 * D, increase=0.5)
     assert policy.interval([]) == D
     assert policy.interval(runs_every(1, "N")) == timedelta(hours=12.5)  # (1-0.5)*24h + 0.5*1h
     assert policy.interval(runs_every(1, "NN")) == timedelta(hours=6.75)
@@ -95,7 +95,9 @@ def test_working_hours_move_a_crawl_to_the_next_window_in_shanghai_time(when, ex
 
 
 def test_working_hours_apply_to_the_adaptive_next_crawl():
-    policy = AdaptiveSchedule(working_hours={"days": ["mon", "tue"], "start": "09:00", "end": "17:30"})
+    policy = AdaptiveSchedule(
+        increase=0.5, working_hours={"days": ["mon", "tue"], "start": "09:00", "end": "17:30"}
+    )
     history = [Run(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))]  # Tuesday 16:00 Shanghai, found nothing
     # 36h later is Thursday 04:00 Shanghai, and Thursday is not a working day here: next Monday 09:00
     assert policy.next_crawl(history) == datetime(2026, 12, 7, 1, 0, tzinfo=UTC)

@@ -62,7 +62,7 @@ def test_due_sources_keeps_file_order_and_skips_disabled():
         {"id": "weekly", "schedule": "@weekly"},
         {"id": "never", "schedule": "@weekly"},
         {"id": "busy", "schedule": "adaptive", "adaptive": {"min_interval": "1h", "initial_interval": "1d"}},
-        {"id": "quiet", "schedule": "adaptive"},
+        {"id": "quiet", "schedule": "adaptive", "adaptive": {"max_interval": "3d", "increase": 0.5}},
     )
     runs = {
         "daily": [run("ok", 2)],
