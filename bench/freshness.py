@@ -66,10 +66,7 @@ STRATEGIES: dict[str, dict] = {
 
 def _office_time(rng: random.Random, day: datetime, off_hours: float = 0.05) -> datetime:
     """A publication moment on `day` (a Shanghai date at midnight): office hours, now and then not."""
-    if rng.random() < off_hours:
-        minutes = rng.uniform(0, 24 * 60)
-    else:
-        minutes = rng.uniform(9 * 60, 18 * 60)
+    minutes = rng.uniform(0, 24 * 60) if rng.random() < off_hours else rng.uniform(9 * 60, 18 * 60)
     return (day + timedelta(minutes=minutes)).astimezone(UTC)
 
 
@@ -238,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(f"{out['reports']} reports, {args.sites} sites per profile, seed {args.seed}")
-    print(f"{'strategy':<13} {'profile':<8} {'reports':>7} {'p50 h':>7} {'p95 h':>7} {'fetches':>8} {'f/report':>8}")
+    print(f"{'strategy':<13} {'profile':<8} {'reports':>7} {'p50 h':>7} {'p95 h':>7} {'fetches':>8} "
+          f"{'f/report':>8}")
     for name, by_profile in out["strategies"].items():
         for profile, s in by_profile.items():
             print(
