@@ -194,8 +194,8 @@ def topic(kafka_admin, unique_name):
 
 
 def test_crawl_sources_dag_emits_the_mirror_reports(airflow_home, stack, es, topic, unique_name, tmp_path):
-    from mirror.harness import load_expected, path_of
-    from mirror.server import MirrorServer
+    from tests.golden.mirror.harness import load_expected, path_of
+    from tests.golden.mirror.server import MirrorServer
 
     expected = load_expected()
     status_index = unique_name("crawl-status")
