@@ -52,21 +52,27 @@ def _extract(payloads: list[bytes]) -> list[bytes]:
     ]
 
 
-def _index(payloads: list[bytes]) -> list[bytes]:
-    from elasticsearch.serializer import JsonSerializer
+def _bulk_serializer():
+    """The NDJSON serializer of the project's Elasticsearch client (make_es; no connection is made)."""
+    from policywatch.core.elasticsearch import make_es
+    from policywatch.core.settings import get_settings
 
+    return make_es(get_settings()).transport.serializers.get_serializer("application/x-ndjson")
+
+
+def _index(payloads: list[bytes]) -> list[bytes]:
     from processors.index import bulk_actions
 
-    serializer = JsonSerializer()
+    serializer = _bulk_serializer()
     bodies = []
     for i in range(0, len(payloads), 100):
-        lines = []
+        lines: list[dict] = []
         for p in payloads[i:i + 100]:
             for header, body in bulk_actions(ExtractedDocument.model_validate_json(p)):
-                lines.append(serializer.dumps(header))
+                lines.append(header)
                 if body is not None:
-                    lines.append(serializer.dumps(body))
-        bodies.append(b"\n".join(lines))
+                    lines.append(body)
+        bodies.append(serializer.dumps(lines))
     return bodies
 
 

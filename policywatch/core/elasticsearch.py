@@ -45,10 +45,34 @@ def describe(settings: Settings) -> dict[str, Any]:
     return cfg
 
 
+def fast_serializers() -> dict[str, Any]:
+    """orjson for JSON and NDJSON (`_bulk`) bodies: the same JSON text the standard library writes for
+    our documents (compact, UTF-8, ISO dates already strings), at a fraction of the CPU; encoding the
+    bulk body was ~1/4 of the index stage. Empty when orjson is not installed (the client's defaults)."""
+    try:
+        import orjson
+        from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
+    except ImportError:  # pragma: no cover - orjson is a pinned dependency
+        return {}
+
+    class OrjsonNdjsonSerializer(NdjsonSerializer):
+        def json_dumps(self, data: Any) -> bytes:
+            return orjson.dumps(data, default=self.default, option=orjson.OPT_NON_STR_KEYS)
+
+        def json_loads(self, data: bytes) -> Any:
+            return orjson.loads(data)
+
+    return {
+        OrjsonSerializer.mimetype: OrjsonSerializer(),
+        OrjsonNdjsonSerializer.mimetype: OrjsonNdjsonSerializer(),
+    }
+
+
 def make_es(settings: Settings, **overrides: Any):
     from elasticsearch import Elasticsearch
 
     cfg = es_config(settings)
+    cfg.setdefault("serializers", fast_serializers())
     cfg.update(overrides)
     return Elasticsearch(**cfg)
 

@@ -18,8 +18,21 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 
 
+class _Widths(dict[str, int]):
+    """Display columns per character (2 for East Asian Width W or F), looked up once per character."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def display_width(line: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+    """Columns of `line` in a terminal. A dict look-up per character, in C through `map`: the
+    per-character `east_asian_width` call it replaces was a third of the clean stage's CPU."""
+    return sum(map(_WIDTHS.__getitem__, line))
 
 
 def normalize_whitespace(text: str) -> str:
