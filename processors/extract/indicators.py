@@ -975,6 +975,7 @@ _NOT_TARGET_CUE = re.compile(
 )
 _TARGET_AFTER = re.compile(r"\s*(?:的)?(?:目标|任务)(?![\u4e00-\u9fff]{0,2}的)")
 _SIGNED = re.compile(r"签约|签订|签署")
+_THIS_YEAR = re.compile(r"今年|本年|全年|年度")
 _LAST_YEAR = re.compile(r"(?<![比较与同])去年(?!同期|同月|底|末|年底|\d)")
 _BRACKET_PERIOD = re.compile(r"\s*[(（]([^()（）]{2,10}月[^()（）]{0,3})[)）]")
 _COMPARISON_YEAR = re.compile(r"(?:是|较|比|相比|同比|高于|低于|超过)(?:19|20)\d{2}年[^,;:。]*")
@@ -1091,6 +1092,11 @@ def _resolve_context(
             d.scope = "target"
     if d.scope == "actual" and d.period is None and ctx.doc_year and d.year and d.year > ctx.doc_year:
         d.scope = "target"
+    if d.period is None and (
+        d.scope == "target" or (d.scope == "forecast" and (_year_of(head, 0, len(head)) or _THIS_YEAR.search(head)))
+    ):
+        # a target (or a forecast for a named year) without a period of its own is for the full year
+        d.period = "全年"
 
 
 def _dedupe(drafts: list[_Draft]) -> list[_Draft]:
