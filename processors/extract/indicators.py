@@ -525,6 +525,12 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
     _lists(text, s0, all_mentions, mask, local, sent_id)
     for d in local:
         _resolve_context(text, d, s0, frame, ctx)
+    if text[s0:s1].lstrip().startswith("其中") and drafts and drafts[-1].sentence == sent_id - 1:
+        # 其中,第一产业增加值…: the parts of a total take the total's period
+        total = drafts[-1]
+        for d in local:
+            if d.period is None and total.period:
+                d.period, d.year = total.period, total.year
     drafts.extend(local)
 
 
@@ -975,6 +981,11 @@ _NOT_TARGET_CUE = re.compile(
 )
 _TARGET_AFTER = re.compile(r"\s*(?:的)?(?:目标|任务)(?![\u4e00-\u9fff]{0,2}的)")
 _SIGNED = re.compile(r"签约|签订|签署")
+# a year (or a ROC year 100-119) in the indicator's own clause, not a comparison, a start or an end point
+_CLAUSE_YEAR = re.compile(
+    r"(?<![\d\-—~至到较比于是从自起])((?:19|20)\d{2}|1[01]\d)\s?年(?:度)?(?![\d底末前后初以起来代中上下间])"
+)
+_CUMULATIVE = re.compile(r"累计|截至|截止|以来|至今|目前|现有")
 _THIS_YEAR = re.compile(r"今年|本年|全年|年度")
 _LAST_YEAR = re.compile(r"(?<![比较与同])去年(?!同期|同月|底|末|年底|\d)")
 _BRACKET_PERIOD = re.compile(r"\s*[(（]([^()（）]{2,10}月[^()（）]{0,3})[)）]")
@@ -1062,11 +1073,20 @@ def _resolve_context(
         or frame_period
         or _section_period(ctx, d.start)
     )
+    clause_year = None
+    if d.period is None and not d.extra.get("period"):
+        cut = max(head.rfind(ch) for ch in ",;:，；：") + 1
+        cy = _CLAUSE_YEAR.search(head + d.label, cut)
+        if cy and not _CUMULATIVE.search(head, cut):
+            # 2013年我国外商直接投资流入量达到…, 规模上,2024年进出口值达…, 101年新登记工厂达…: a year that
+            # names the subject's report year gives it the full year
+            d.period = "全年"
+            clause_year = int(cy.group(1)) if len(cy.group(1)) == 4 else int(cy.group(1)) + 1911
     if d.extra.get("year"):
         d.year = d.extra["year"]
     if d.period is None and ctx.doc_year and _LAST_YEAR.search(head):
         d.period, d.year = "全年", ctx.doc_year - 1  # 香港去年吸引…, 去年,全市重点开发园区…
-    d.year = _year_of(head, 0, len(head)) or frame_year
+    d.year = _year_of(head, 0, len(head)) or clause_year or frame_year
     title, title_year = _section_title(ctx, d.start)
     if d.year is None:
         d.year = title_year or ctx.doc_year
