@@ -312,7 +312,7 @@ def extract_indicators(text: str, ctx: Context) -> list[_Draft]:
         for sent in _SENTENCE.finditer(text, para.start(), para.end()):
             s0, s1 = sent.span()
             _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts)
-            frame = _next_frame(text, s0, s1, frame)
+            frame = _next_frame(text, s0, s1, frame, ctx.doc_year)
             sent_id += 1
         if not ctx.sections and frame != doc_frame and para.start() < _HEAD_REACH:
             doc_frame = frame
@@ -1040,15 +1040,20 @@ def _blank(text: str, rx: re.Pattern[str]) -> str:
 
 
 def _next_frame(
-    text: str, s0: int, s1: int, frame: tuple[str | None, int | None]
+    text: str, s0: int, s1: int, frame: tuple[str | None, int | None], doc_year: int | None = None
 ) -> tuple[str | None, int | None]:
     """The period and year that frame the rest of the paragraph after sentence [s0, s1): changed when
     the sentence opens with them in topic position (「1-10月份，」「截至10月底，」「2023年，」)."""
     comma = P.TOPIC_END.search(text, s0, min(s1, s0 + 16))
-    if not comma:
-        return frame
-    topic = text[s0 : comma.start()]
-    if not _TOPIC_WORDS.fullmatch(topic):
+    topic = text[s0 : comma.start()] if comma else ""
+    if not comma or not _TOPIC_WORDS.fullmatch(topic):
+        # 2021年全区实现生产总值…: a year heading the subject frames the paragraph as an annual review
+        head = _BARE_YEAR_HEAD.search(text, s0, min(s1, s0 + 40))
+        if head and not P.PERIOD.search(text, s0, head.end()):
+            return "全年", _year_of(head.group(), 0, len(head.group()))
+        last = re.match(r"\s*(?:据[^,，]{0,12},)?\s*(去年|上年)\s*[,，]", text[s0:s1])
+        if last:
+            return "全年", doc_year - 1 if doc_year else None  # 据统计,去年,全市重点开发园区…
         return frame
     p = _period_of(topic, 0, len(topic))
     y = _year_of(topic, 0, len(topic))
@@ -1084,9 +1089,11 @@ def _resolve_context(
             clause_year = int(cy.group(1)) if len(cy.group(1)) == 4 else int(cy.group(1)) + 1911
     if d.extra.get("year"):
         d.year = d.extra["year"]
-    if d.period is None and ctx.doc_year and _LAST_YEAR.search(head):
-        d.period, d.year = "全年", ctx.doc_year - 1  # 香港去年吸引…, 去年,全市重点开发园区…
-    d.year = _year_of(head, 0, len(head)) or clause_year or frame_year
+    if d.period is None and _LAST_YEAR.search(head):
+        # 香港去年吸引…, 去年,全市重点开发园区…
+        d.period = "全年"
+        clause_year = clause_year or (ctx.doc_year - 1 if ctx.doc_year else None)
+    d.year = clause_year or _year_of(head, 0, len(head)) or frame_year
     title, title_year = _section_title(ctx, d.start)
     if d.year is None:
         d.year = title_year or ctx.doc_year
@@ -1113,7 +1120,8 @@ def _resolve_context(
     if d.scope == "actual" and d.period is None and ctx.doc_year and d.year and d.year > ctx.doc_year:
         d.scope = "target"
     if d.period is None and (
-        d.scope == "target" or (d.scope == "forecast" and (_year_of(head, 0, len(head)) or _THIS_YEAR.search(head)))
+        d.scope == "target"
+        or (d.scope == "forecast" and (_year_of(head, 0, len(head)) or _THIS_YEAR.search(head)))
     ):
         # a target (or a forecast for a named year) without a period of its own is for the full year
         d.period = "全年"
