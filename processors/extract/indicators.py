@@ -331,6 +331,13 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
     mask = _paren_mask(text, s0, s1)
     local: list[_Draft] = []
     in_sub = False  # after 其中: sub-items of the indicator before
+    # 入库147家。其中工业4家、建筑业56家…: a sentence opened by 其中 breaks down the count that ended the last one
+    carried = (
+        drafts[-1]
+        if drafts and drafts[-1].sentence == sent_id - 1 and drafts[-1].kind == "count"
+        and text[s0:s1].lstrip().startswith("其中")
+        else None
+    )
     k = 0
     for seg_idx, (a, b) in enumerate(segs):
         if text.startswith("其中", a) or text[a:b].lstrip().startswith("其中"):
@@ -500,6 +507,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                     s0,
                     in_sub,
                     local,
+                    carried,
                 )
                 if not consumed:
                     continue  # a size class (超10亿元项目) stays part of the next label
@@ -755,7 +763,8 @@ def _base_label(local: list[_Draft], drafts: list[_Draft], sent_id: int) -> str 
 
 
 def _value(
-    text, m, mention, label, label_start, raw, prev, adjacent, seg_idx, seg_end, sent_id, s0, in_sub, local
+    text, m, mention, label, label_start, raw, prev, adjacent, seg_idx, seg_end, sent_id, s0, in_sub, local,
+    carried=None,
 ) -> bool:
     mult = m.group("mult") or ""
     base = m.group("base")
@@ -847,7 +856,7 @@ def _value(
             if sig and sig.group(1) not in label:
                 label = sig.group(1) + label
         has_noun = bool(count_noun_pattern().search(label))
-        parent = next((d for d in reversed(local) if d.kind == "count"), None)
+        parent = next((d for d in reversed(local) if d.kind == "count"), carried)
         if not has_noun and _ACQ.match(label) and prev is not None and adjacent and prev.kind == "count":
             # 签约项目20个、开工12个: a verb alone borrows the noun of the count before it
             noun = count_noun_pattern().search(prev.label)
