@@ -243,9 +243,10 @@ def _growth_of(m: re.Match[str]) -> tuple[float | None, str, bool]:
 
 
 class _Mention:
-    __slots__ = ("kind", "m", "start", "end")
+    __slots__ = ("kind", "m", "start", "end", "negated")
 
     def __init__(self, kind: str, m: re.Match[str]):
+        self.negated = False  # a list member written -3.7%
         self.kind = kind
         self.m = m
         self.start = m.start()
@@ -331,7 +332,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
     mask = _paren_mask(text, s0, s1)
     local: list[_Draft] = []
     in_sub = False  # after 其中: sub-items of the indicator before
-    # 入库147家。其中工业4家、建筑业56家…: a sentence opened by 其中 breaks down the count that ended the last one
+    # 入库147家。其中工业4家、建筑业56家…: a sentence opened by 其中 breaks down the count before it
     carried = (
         drafts[-1]
         if drafts and drafts[-1].sentence == sent_id - 1 and drafts[-1].kind == "count"
@@ -543,6 +544,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
 
 
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[—\-–~至到]+\s*((?:19|20)\d{2})年")
+_LIST_MEASURE = re.compile(r"(?:贡献率|比重|占比|增速|增幅)$")
 _LIST_SEP = re.compile(r"[\s、和及与]*")
 _LIST_CUE = re.compile(
     r"(?:分别|依次)(?:为|是|达到|达|比上年同期|比上年|比去年同期|较上年同期|同比|增长|下降|完成)*$"
@@ -580,7 +582,10 @@ def _runs(text: str, mentions: list[_Mention], mask, s0: int) -> list[list[_Ment
                 else m.m.start("num") - (len(m.m.group("pre") or ""))
             ]
             gap = re.sub(r"^[为达到]+|[为达到]+$", "", gap)
+            minus = gap.endswith(("-", "−")) and m.kind == "percent"  # 9.7%、-3.7%、5.2%: a negative member
+            gap = gap[:-1] if minus else gap
             if _LIST_SEP.fullmatch(gap) and (m.kind != "growth" or not m.m.group("verb")):
+                m.negated = minus
                 cur.append(m)
                 continue
         if len(cur) > 1:
@@ -595,7 +600,7 @@ def _member_value(m: _Mention, negative: bool) -> float | None:
     if m.kind == "growth":
         return _growth_of(m.m)[0]
     v = parse_number(m.m.group("num"))
-    return -v if (v is not None and negative) else v
+    return -v if (v is not None and negative != m.negated) else v
 
 
 def _names_before(text: str, s0: int, cue_start: int) -> tuple[list[str], int]:
@@ -609,6 +614,8 @@ def _names_before(text: str, s0: int, cue_start: int) -> tuple[list[str], int]:
 
 def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draft], sent_id: int) -> None:
     """分别/依次 lists: pair each listed number with its own label, or each growth with its indicator."""
+    last_periods: list[str | None] = []  # the periods a list before in the sentence enumerated
+    last_label = ""
     for run in _runs(text, mentions, mask, s0):
         first = run[0]
         before = text[s0 : first.start]
@@ -667,18 +674,36 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
                     d.extra["period"], d.extra["year"] = "全年", int(years.group(1)) + i
                     local.append(d)
                 continue
-            if len(names) != k:
+            if len(names) == k and all(periods):
+                last_periods = periods
+            if not names and first.kind == "growth" and cue is None:
+                # ,两年平均增速分别为4.7%、…: the measure is written inside the first member
+                names = [re.split(r"分别|依次", first.m.group())[0]]
+            measure_only = len(names) == 1 and k > 1 and (
+                len(last_periods) == k or _LIST_MEASURE.search(names[0])
+            )
+            if len(names) != k and not measure_only:
                 continue
             label_period = None
             for i, (m, v) in enumerate(zip(run, values, strict=True)):
                 if m.end in made and i == 0 and not is_growth:
                     continue
-                name = names[i]
-                if all(periods) and tail:
+                if measure_only:
+                    # …GDP增速分别为18.8%、9.6%…,两年平均增速分别为4.7%、5.0%…: the same items again;
+                    # 对GDP的贡献率分别为36.9%、36.8%和26.3%: one measure of the items named before
+                    same = len(last_periods) == k
+                    label = last_label if same and not _LIST_MEASURE.search(names[0]) else names[0]
+                    label_period = last_periods[i] if same else None
+                elif all(periods) and tail:
                     label, label_period = tail, periods[i]
                 else:
+                    name = names[i]
                     label = name if (not tail or name.endswith(tail)) else name + tail
-                if veto_pattern().search(label) or not (_is_economic(label) or label.endswith("业")):
+                if veto_pattern().search(label) or not (
+                    _is_economic(label)
+                    or label.endswith("业")
+                    or (measure_only and _LIST_MEASURE.search(label))
+                ):
                     continue
                 # a new draft per member (drop one the first member may have produced under the last name)
                 local[:] = [d for d in local if not (d.end == m.end and d.start >= nstart)]
@@ -697,6 +722,11 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
                 )
                 if label_period:
                     d.extra["period"] = label_period
+                if measure_only and first.kind == "growth" and first.m.group("basis"):
+                    if "两年" in first.m.group("basis"):
+                        d.growth_basis = "two_year_average"
+                if len(names) == k and label_period:
+                    last_label = label
                 local.append(d)
             continue
         # a run of values
