@@ -722,9 +722,8 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
                 )
                 if label_period:
                     d.extra["period"] = label_period
-                if measure_only and first.kind == "growth" and first.m.group("basis"):
-                    if "两年" in first.m.group("basis"):
-                        d.growth_basis = "two_year_average"
+                if measure_only and first.kind == "growth" and "两年" in (first.m.group("basis") or ""):
+                    d.growth_basis = "two_year_average"
                 if len(names) == k and label_period:
                     last_label = label
                 local.append(d)
