@@ -603,12 +603,20 @@ def _member_value(m: _Mention, negative: bool) -> float | None:
     return -v if (v is not None and negative != m.negated) else v
 
 
-def _names_before(text: str, s0: int, cue_start: int) -> tuple[list[str], int]:
-    """The items a list enumerates before its cue (医药制造业、烟草制品业同比分别增长…)."""
+def _names_before(text: str, s0: int, cue_start: int, k: int = 0) -> tuple[list[str], int]:
+    """The items a list enumerates before its cue (医药制造业、烟草制品业同比分别增长…); given the
+    list's length k, a 和 inside a name (计算机通信和其他电子设备制造业) is kept if splitting overshoots."""
     stop = max(text.rfind(ch, s0, cue_start) for ch in ",;:，；：。") + 1
     start = max(stop, s0)
     body = _NAME_JUNK.sub("", text[start:cue_start].strip())
     names = [n.strip() for n in _NAME_SPLIT.split(body) if n.strip()]
+    if k and len(names) > k and "、" in body:
+        parts = [n.strip() for n in body.split("、") if n.strip()]
+        last = _NAME_SPLIT.split(parts[-1])
+        if len(parts) < k and len(last) == 2:
+            parts = [*parts[:-1], last[0].strip(), last[1].strip()]
+        if len(parts) == k:
+            names = parts
     return names, start
 
 
@@ -643,7 +651,7 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
                     for d, g in zip(targets[-k:], values, strict=True):
                         d.growth_pct, d.growth_basis, d.has_growth = g, "yoy", True
                     continue
-            names, nstart = _names_before(text, s0, s0 + (cue.start() if cue else len(before)))
+            names, nstart = _names_before(text, s0, s0 + (cue.start() if cue else len(before)), k)
             tail = ""
             periods = [_period_of(n, 0, len(n)) for n in names]
             if len(names) == k and names:
