@@ -59,6 +59,12 @@ METRIC_WORDS: dict[str, str] = {
     "出口": "exports", "进口": "imports", "实际使用外资": "fdi_actual_use", "实际利用外资": "fdi_actual_use",
     "合同外资": "contract_investment", "营业收入": "operating_revenue", "社会消费品零售总额": "retail_sales",
     "签约项目": "signed_projects_count", "高新技术企业": "high_tech_enterprises_count",
+    "第一产业增加值": "primary_industry_added_value", "第二产业增加值": "secondary_industry_added_value",
+    "第三产业增加值": "tertiary_industry_added_value", "一般公共预算支出": "fiscal_expenditure",
+    "财政支出": "fiscal_expenditure", "用电量": "electricity_consumption",
+    "规上企业": "above_scale_enterprises_count", "规模以上工业企业": "above_scale_enterprises_count",
+    "利润": "profit", "利润总额": "profit", "孵化器": "institutions_count", "研发机构": "institutions_count",
+    "新增企业": "new_enterprises_count", "新设企业": "new_enterprises_count",
 }
 
 _DATE_FORMATS = (("%Y-%m-%d", "day"), ("%Y/%m/%d", "day"), ("%Y%m%d", "day"), ("%Y-%m", "month"),

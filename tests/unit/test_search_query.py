@@ -67,6 +67,16 @@ def test_metric_accepts_case_and_chinese_labels() -> None:
     assert validate_metric("fixed_asset_investment") == "fixed_asset_investment"
 
 
+def test_metrics_added_with_the_corpus_have_search_words() -> None:
+    assert validate_metric("第一产业增加值") == "primary_industry_added_value"
+    assert validate_metric("财政支出") == "fiscal_expenditure"
+    assert validate_metric("用电量") == "electricity_consumption"
+    assert validate_metric("规上企业") == "above_scale_enterprises_count"
+    assert validate_metric("利润总额") == "profit"
+    assert validate_metric("孵化器") == "institutions_count"
+    assert validate_metric("新增企业") == "new_enterprises_count"
+
+
 def test_unknown_doc_type() -> None:
     with pytest.raises(PolicywatchError, match="工作总结"):
         make_filters(doc_type="report")
