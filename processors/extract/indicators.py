@@ -265,9 +265,23 @@ _RXS = (
 )
 
 
+# a literal each pattern needs: a sentence without it is not scanned with that pattern (the patterns open
+# with optional groups, so the regex engine cannot skip ahead on its own)
+_NEEDS = {
+    "growth": ("%", "倍", "成", "百分点"),
+    "completion": ("完成", "占"),
+    "completion_rate": ("完成率",),
+    "percent": ("%",),
+}
+
+
 def _mentions(text: str, a: int, b: int) -> list[_Mention]:
     found: list[_Mention] = []
+    span = text[a:b]
     for kind, rx in _RXS:
+        needs = _NEEDS.get(kind)
+        if needs and not any(w in span for w in needs):
+            continue
         for m in rx.finditer(text, a, b):
             found.append(_Mention(kind, m))
     found.sort(key=lambda x: (x.start, -(x.end - x.start)))

@@ -11,7 +11,10 @@ MASK = r"(?:(?<!\*)\*++|(?<![Xx×])[Xx×]{1,6}+(?![Xx×]))"
 NUM = rf"(?:{ARABIC}|{MASK})"
 CN_BIG = r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]++(?=余?[万亿千])"
 
+# Each pattern opens with a lookahead on the characters a match can start with: the groups that open
+# it are optional, so without it the engine tries every branch at every position (the extractor's hot spot).
 VALUE = re.compile(
+    r"(?=[约近超突逾多高达新\d*Xx×零〇一二两三四五六七八九十百千])"
     rf"(?P<pre>约|近|超过|超|突破|逾|多达|高达|达到|达)?"
     rf"(?P<twd>新台币)?"
     r"(?:(?P<zhao>\d{1,3})兆(?=\d[\d,.]*亿))?"
@@ -24,6 +27,7 @@ VALUE = re.compile(
     r"(?P<post>以上|左右|多)?"
 )
 GROWTH = re.compile(
+    r"(?=[两年同环按比较名可增提上下减降回衰成激])"
     r"(?P<basis>两年平均|两年均|年均|年平均|同比|环比|按年|比上年同期|比去年同期|较去年同期|较上年同期|比上年|较上年|"
     r"比去年|较去年|较前年|比前年|较前一年|较\d{2,4}年同期|较\d{2,4}年|比\d{2,4}年)?(?:名义|可比)?"
     r"(?P<verb>增长|增加|提高|提升|上升|下降|减少|降低|回落|衰退|下滑|增速|增幅|降幅|比增|年增|年减|成长|激增|增)"
@@ -35,7 +39,9 @@ COMPLETION = re.compile(
     rf"(?:完成(?:了)?|占)(?:全年|年度|本年|年)?(?:目标任务|目标|任务|计划)(?:的)?(?P<num>{NUM})%"
 )
 COMPLETION_RATE = re.compile(rf"完成率(?:为|达到|达)?(?P<num>{NUM})%")
-PERCENT = re.compile(rf"(?:为|达到|达)?(?P<pre>约|近|超过|超)?(?P<num>{NUM})%(?P<post>以上|左右)?")
+PERCENT = re.compile(
+    rf"(?=[为达约近超\d*Xx×])(?:为|达到|达)?(?P<pre>约|近|超过|超)?(?P<num>{NUM})%(?P<post>以上|左右)?"
+)
 
 # a period or year in topic position ("1-10月份，", "截至10月底，", "2023年，") frames its paragraph
 TOPIC_END = re.compile(r"[,，]")
