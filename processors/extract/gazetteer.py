@@ -28,6 +28,11 @@ _PROVINCE_FULL = {
 _ETHNIC = "土家|苗|藏|白|彝|壮|傣|哈尼|回|蒙古|朝鲜|侗|布依|羌|景颇|傈僳|哈萨克|柯尔克孜|土|黎|瑶|满|维吾尔"
 _PREFECTURE_STEM = re.compile(rf"^(.+?)(?:(?:{_ETHNIC})族)+自治州$")
 _COUNTY_SUFFIX = re.compile(r"(自治县|自治旗|县|区|市|旗|林区|特区)$")
+# a zone type written right after a place stem: 新余经开区, 曾都经济开发区, 广元经开区
+_ZONE_AFTER_STEM = (
+    r"经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区|开发区|工业园区|产业园区|产业集聚区|"
+    r"综合保税区|综保区|新区"
+)
 _AMBIGUOUS_STEMS = {
     "市中",
     "城关",
@@ -57,6 +62,8 @@ class Gazetteer:
     by_code: dict[str, Place]
     by_prefix: dict[str, tuple[str, ...]]  # first two characters -> names, longest first
     first_chars: re.Pattern[str]  # a character class of every name's first character
+    zone_stems: re.Pattern[str] | None = None  # a city or county stem that names a zone (新余经开区)
+    stems: dict[str, Place] | None = None
 
 
 def _common_word(word: str, max_freq: int) -> bool:
@@ -76,6 +83,7 @@ def gazetteer() -> Gazetteer:
     div = Division()
     names: dict[str, list[Place]] = {}
     by_code: dict[str, Place] = {}
+    stems: dict[str, Place] = {}  # short forms a zone name is written with: 新余, 曾都, 锡林郭勒
 
     def add(name: str, place: Place) -> None:
         if len(name) >= 2:
@@ -95,6 +103,10 @@ def gazetteer() -> Gazetteer:
         add(full, place)
         if c.zh != full and not _common_word(c.zh, 10**9):
             add(c.zh, place)
+        if c.zh != full and len(c.zh) >= 2:
+            stems.setdefault(c.zh, place)
+        elif full.endswith("盟") and len(full) > 2:
+            stems.setdefault(full[:-1], place)
         if stem := _PREFECTURE_STEM.match(full):
             add(stem.group(1) + "州", place)  # 湘西土家族苗族自治州 is written 湘西州
     for c in div._counties:  # noqa: SLF001
@@ -105,12 +117,23 @@ def gazetteer() -> Gazetteer:
         stem = _COUNTY_SUFFIX.sub("", c.zh)
         if len(stem) >= 2 and stem not in _AMBIGUOUS_STEMS and not _common_word(stem, 300):
             add(stem, place)
+        if len(stem) >= 2 and stem not in _AMBIGUOUS_STEMS:
+            stems.setdefault(stem, place)
     prefix: dict[str, list[str]] = {}
     for name in names:
         prefix.setdefault(name[:2], []).append(name)
     by_prefix = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in prefix.items()}
     first = re.compile("[" + re.escape("".join(sorted({n[0] for n in names}))) + "]")
-    return Gazetteer(names=names, by_code=by_code, by_prefix=by_prefix, first_chars=first)
+    ordered = sorted(stems, key=len, reverse=True)
+    zone_stems = re.compile("(" + "|".join(map(re.escape, ordered)) + ")(?=" + _ZONE_AFTER_STEM + ")")
+    return Gazetteer(
+        names=names,
+        by_code=by_code,
+        by_prefix=by_prefix,
+        first_chars=first,
+        zone_stems=zone_stems,
+        stems=stems,
+    )
 
 
 def find_places(text: str) -> list[tuple[int, int, str]]:
@@ -151,6 +174,11 @@ def resolve_region(
     for _, _, name in find_places(strong):
         for place in gz.names.get(name, []):
             strong_codes.add(place.code)
+    if gz.zone_stems is not None and gz.stems is not None and not strong_codes:
+        # the zone named with a short place form (新余经开区) places the document when nothing stronger does
+        for m in gz.zone_stems.finditer(strong):
+            strong_codes.add(gz.stems[m.group(1)].code)
+            counts[gz.stems[m.group(1)].code] += 1
 
     def score(code: str) -> int:
         place = gz.by_code[code]
