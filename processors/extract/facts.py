@@ -94,6 +94,8 @@ def find_zones(text: str) -> list[ZoneMention]:
         suffix = m.group("suffix")
         start = m.start("suffix") - len(prefix)
         prev = out[-1] if out else None
+        if suffix == "片区" and prev is not None and not prev.generic and 2 <= m.start() - prev.end <= 6:
+            prefix, start = text[prev.end : m.start()], prev.end  # 开封片区: the area's name is a place name
         if suffix == "片区" and prefix and prev is not None and prev.end == start and not prev.generic:
             # 河南自贸试验区开封片区: the area of a free-trade zone is one name with it
             out[-1] = ZoneMention(prev.name + prefix + suffix, suffix, "zone", False, prev.start, m.end())
