@@ -106,9 +106,11 @@ def find_zones(text: str) -> list[ZoneMention]:
 
 def main_zone(text: str, mentions: list[ZoneMention], head: str) -> tuple[str | None, list[str]]:
     named = Counter(z.name for z in mentions if not z.generic)
-    zone_named = {z.name for z in mentions if not z.generic and z.kind == "zone"}
+    # ordered by first mention, so that a tie goes to the zone named first (not to set order, which
+    # changes with the hash seed)
+    zone_named = dict.fromkeys(z.name for z in mentions if not z.generic and z.kind == "zone")
     counts = {name: text.count(name) for name in named}
-    park_named = {z.name for z in mentions if not z.generic and z.kind == "park"}
+    park_named = dict.fromkeys(z.name for z in mentions if not z.generic and z.kind == "park")
     best = None
     for pool in (zone_named, park_named):
         # a zone the head names, or named more than once, is what the text reports on

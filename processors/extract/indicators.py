@@ -546,6 +546,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             if sub_zone and len(local) > n_before:
                 local[-1].extra["zone"] = sub_zone
     _lists(text, s0, all_mentions, mask, local, sent_id)
+    _regrow(local)
     for d in local:
         _resolve_context(text, d, s0, frame, ctx)
     if text[s0:s1].lstrip().startswith("其中") and drafts and drafts[-1].sentence == sent_id - 1:
@@ -555,6 +556,24 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             if d.period is None and total.period:
                 d.period, d.year = total.period, total.year
     drafts.extend(local)
+
+
+_CHANGE = re.compile(r"^(?:较|比)?(?:上年|去年)?(?:同期)?(?:增收|减收|增加|净增|多收)")
+
+
+def _regrow(local: list[_Draft]) -> None:
+    """税收51.4亿元,较上年同期增收16.09亿元,增长45.57%; GDP337.43亿元,占全市19.4%,增长7.6%: a growth
+    rate written after an absolute change or a share belongs to the value before them."""
+    for i in range(1, len(local)):
+        d, prev = local[i], local[i - 1]
+        if not (d.has_growth and d.growth_pct is not None) or d.kind not in ("money", "count", "ratio"):
+            continue
+        if not (d.kind == "ratio" or _CHANGE.match(d.label)):
+            continue
+        if prev.has_growth or prev.kind not in ("money", "count") or _CHANGE.match(prev.label):
+            continue
+        prev.growth_pct, prev.growth_basis, prev.has_growth = d.growth_pct, d.growth_basis, True
+        d.growth_pct, d.growth_basis, d.has_growth = None, None, False
 
 
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[—\-–~至到]+\s*((?:19|20)\d{2})年")
