@@ -25,6 +25,7 @@ import argparse
 import base64
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -43,7 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from policywatch.core.settings import get_settings  # noqa: E402
-from processors.synthetic import raw_documents  # noqa: E402
 from schemas import RawDocument  # noqa: E402
 from schemas.raw import encode_raw  # noqa: E402
 
@@ -165,7 +165,7 @@ class Chaos:
 
     # data
     def good_docs(self) -> list[RawDocument]:
-        docs = raw_documents(self.docs, seed=12, source_id="chaos", start=self.next_doc)
+        docs = [distinct_page(self.next_doc + i) for i in range(self.docs)]
         self.next_doc += self.docs
         return docs
 
@@ -242,10 +242,32 @@ class Chaos:
                 "hook rep": sum(c - 1 for c in hooks.values()), "done s": round(seconds, 1)}
 
 
+_POOL = ("开发区经济工业园项目投资建设企业产业科技创新服务管理政府部门年度计划目标任务完成情况增长百分比"
+         "亿元万元生产总值税收收入进出口贸易招商引资签约合同资金土地规划交通能源环境保护安全生产民生就业"
+         "教育医疗卫生文化旅游农业农村城市更新改造升级数字经济人工智能新材料生物医药装备制造现代物流")
+
+
+def _distinct_text(n: int, chars: int = 600) -> str:
+    """Text no other page shares (own simhash cluster: one alert per page), with the watch's words."""
+    rng = random.Random(n * 7919 + 13)
+    body = "".join(rng.choice(_POOL) for _ in range(chars))
+    return f"第{n}号{WATCH_QUERY}。{body}。{WATCH_QUERY}完毕。"
+
+
+def distinct_page(n: int, **kw) -> RawDocument:
+    url = kw.pop("url", f"http://chaos.example/p{n}.html")
+    html = (f"<html><head><meta charset=\"utf-8\"><title>第{n}号开发区{WATCH_QUERY}</title></head>"
+            f"<body><h1>第{n}号开发区{WATCH_QUERY}</h1><p>{_distinct_text(n)}</p></body></html>")
+    body = kw.pop("body", html.encode("utf-8"))
+    return RawDocument(doc_id=RawDocument.id_for_url(url), url=url, canonical_url=url, source_id="chaos",
+                       fetched_at=kw.pop("fetched_at", datetime.now(UTC)),
+                       content_type="text/html; charset=utf-8", body=body, **kw)
+
+
 def bad_messages() -> tuple[list[tuple[str, bytes]], set[str], set[str]]:
     """(values, keys expected in ES, keys expected in the DLQ)."""
-    text = "开发区2023年工作总结：招商引资项目签约，生物医药产业产值增长百分之十二。" * 30
-    page = f"<html><head><title>工作总结</title></head><body><p>{text}</p></body></html>"
+    text = _distinct_text(900_001)
+    page = f"<html><head><title>{WATCH_QUERY}</title></head><body><p>{text}</p></body></html>"
 
     def raw(name: str, body: bytes, **kw) -> RawDocument:
         url = kw.pop("url", f"http://chaos.example/{name}.html")
@@ -253,11 +275,13 @@ def bad_messages() -> tuple[list[tuple[str, bytes]], set[str], set[str]]:
         return RawDocument(doc_id=RawDocument.id_for_url(url), url=url, canonical_url=url, source_id="chaos",
                            fetched_at=fetched, content_type="text/html; charset=utf-8", body=body, **kw)
 
-    ok = [raw("pre1970", page.replace("工作总结", "工作总结一").encode(),
-              fetched_at=datetime(1960, 1, 1, tzinfo=UTC)),
-          raw("year9999", page.replace("工作总结", "工作总结二").encode(),
-              fetched_at=datetime(9999, 12, 31, tzinfo=UTC)),
-          raw("mojibake-fixable", page.replace("招商", "招商引").encode("utf-8").decode("latin-1").encode())]
+    ok = [distinct_page(900_002, url="http://chaos.example/pre1970.html",
+                        fetched_at=datetime(1960, 1, 1, tzinfo=UTC)),
+          distinct_page(900_003, url="http://chaos.example/year9999.html",
+                        fetched_at=datetime(9999, 12, 31, tzinfo=UTC)),
+          distinct_page(900_004, url="http://chaos.example/mojibake-fixable.html",
+                        body=distinct_page(900_004).body.decode("utf-8").encode("utf-8").decode("latin-1")
+                        .encode("utf-8"))]
     cctx = zstandard.ZstdCompressor(level=19, write_content_size=False).compressobj()
     packed = b"".join(cctx.compress(b"\0" * (1 << 20)) for _ in range(512)) + cctx.flush()
     bomb_doc = raw("zstd-bomb", b"x")
@@ -369,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         worker(args.worker, args.lane)
         return 0
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still tear the private pipeline down
     started = time.monotonic()
     print(" | ".join(COLUMNS))
     print(" | ".join("---" for _ in COLUMNS))
