@@ -163,15 +163,14 @@ def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(
         store.add(new_watch("no-hook", query="新旧动能转换"))
         _index(es, indices, docs["000"], docs["004"], refresh="wait_for")
         published: list = []
-        stage = _stage(es, indices, published, webhook_timeout_s=0.3, webhook_attempts=2,
+        stage = _stage(es, indices, published, webhook_timeout_s=1.0, webhook_attempts=2,
                        webhook_backoff_s=0.1)
-        t0 = time.monotonic()
         first = stage.handle_batch([docs["000"]])
         second = stage.handle_batch([docs["004"]])  # goes on while the webhook is still timing out
-        elapsed = time.monotonic() - t0
         assert first.new_alerts == 1 and second.new_alerts == 1
-        assert elapsed < 0.6, f"the stage waited for the webhook ({elapsed:.2f} s)"
-        assert stage.deliverer.drain(10)
+        # the slow delivery (two 1 s timeouts) is still under way: the stage did not wait for it
+        assert stage.deliverer.pending >= 1, "the stage waited for the webhook"
+        assert stage.deliverer.drain(20)
         stage.close()
     finally:
         hook.close()
