@@ -161,8 +161,14 @@ class SourceSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
+    def parse(self, response, **kwargs):  # `scrapy parse --spider {kind} -a source=ID URL`
+        yield from self.parse_list(response)
+
     def start_list_requests(self, origin: str | None = None) -> Iterator[scrapy.Request]:
-        raise NotImplementedError
+        """One list request per start URL (of `origin` only, when given); kinds with other entry points
+        override it."""
+        for url in self.start_urls_of(origin):
+            yield self.list_request(url)
 
     def start_urls_of(self, origin: str | None) -> list[str]:
         return [u for u in self.source.start_urls if origin is None or origin_of(u) == origin]

@@ -26,13 +26,6 @@ class RssSpider(SourceSpider):
     name = "rss"
     kind = "rss"
 
-    def parse(self, response, **kwargs):  # `scrapy parse --spider {kind} -a source=ID URL`
-        yield from self.parse_list(response)
-
-    def start_list_requests(self, origin: str | None = None):
-        for url in self.start_urls_of(origin):
-            yield self.list_request(url)
-
     def parse_list(self, response: Response):
         self.run.count("pages")
         title, items = feed_items(response.body, response.url)
