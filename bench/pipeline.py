@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pipeline.py                 # 2,000 pages of 15-50 KB, human-readable
     .venv/bin/python bench/pipeline.py -n 500 --json   # one JSON object, to compare runs
+    .venv/bin/python bench/pipeline.py -n 500 --seconds 15 --index-workers 1,2 --json
 
 Phases (private topics, groups and indices, deleted at the end):
 1. pieces alone, in this process: clean (``prepare`` + in-memory dedup), extract (``extract_document``),
@@ -11,6 +12,13 @@ Phases (private topics, groups and indices, deleted at the end):
    the last page searchable.
 3. steady load: pages produced at --rate docs/s for --seconds; latency = produce -> found by a search.
 The stages then get SIGTERM (finish batch, commit, exit) and report their peak RSS.
+
+CPU: user + system time of each stage process, of this process (producer, watcher) and of the Kafka and
+Elasticsearch JVMs (pids from ``policywatch stack status --json``), read from /proc over the backlog
+phase and divided by its documents: ``cpu_ms_per_doc``. The JVMs are shared: other work on the stack
+during the run counts too. ``--index-workers 1,2`` runs the whole measurement once per worker count
+(fresh topics and indices each time); the top-level keys are the first run's, ``by_index_workers`` has
+each run's headline figures.
 """
 
 from __future__ import annotations
@@ -61,6 +69,29 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` so far (None when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stack_pids() -> dict[str, int]:
+    """pids of the local Kafka and Elasticsearch (`policywatch stack status --json`), {} when unknown."""
+    try:
+        out = subprocess.run([sys.executable, "-m", "policywatch", "stack", "status", "--json"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60).stdout
+        return {svc["name"]: int(svc["pid"]) for svc in json.loads(out) if svc.get("pid")}
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return {}
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu for name, pid in pids.items() if (cpu := cpu_seconds(pid)) is not None}
 
 
 # -- child: one stage process ---------------------------------------------------------------------
@@ -166,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=20.0, help="docs/s in the steady-load phase")
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the steady-load phase")
     ap.add_argument("--batch-size", type=int, default=100)
-    ap.add_argument("--index-workers", type=int, default=1, help="index stage processes (same group)")
+    ap.add_argument("--index-workers", default="1",
+                    help="index stage processes (same group); a list such as 1,2 runs once per count")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--keep", action="store_true", help="keep the bench topics and indices")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -175,6 +207,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child, json.loads(args.lane), args.batch_size)
         return 0
+
+    workers = [int(w) for w in str(args.index_workers).split(",") if w.strip()]
+    results = []
+    for count in workers:
+        result = run_once(args, count)
+        results.append(result)
+        if not args.json:
+            for k, v in result.items():
+                print(f"{k:>24}: {v}")
+    first = dict(results[0])
+    first["by_index_workers"] = {
+        str(r["index_workers"]): {k: r[k] for k in ("docs_per_s", "ratio_to_ideal", "p50_s", "p95_s", "p99_s",
+                                                     "cpu_ms_per_doc", "peak_rss_mb")}
+        for r in results
+    }
+    if args.json:
+        print(json.dumps(first, ensure_ascii=False))
+    return 0 if all(r["indexed"] == r["expected"] for r in results) else 1
+
+
+def run_once(args: argparse.Namespace, index_workers: int) -> dict:
+    """One full measurement (pieces alone, backlog, steady load) with `index_workers` index processes."""
 
     def say(msg: str) -> None:
         if not args.json:
@@ -208,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         say("  " + ", ".join(f"{k} {v:.1f} docs/s" for k, v in alone.items()))
 
         watcher = Watcher(es, lane["docs"])
-        for name in [*STAGES, *["index"] * (args.index_workers - 1)]:
+        for name in [*STAGES, *["index"] * (index_workers - 1)]:
             children.append(subprocess.Popen(
                 [sys.executable, __file__, "--child", name, "--lane", json.dumps(lane),
                  "--batch-size", str(args.batch_size)],
@@ -216,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(6)  # let each process join its group
         producer = make_producer(settings, linger_ms=5)
         say(f"backlog: {args.n} pages through clean -> extract -> index …")
+        pids = {**stack_pids(), "bench": os.getpid()}
+        for i, proc in enumerate(children):
+            name = STAGES[i] if i < len(STAGES) else f"index-{i - len(STAGES) + 2}"
+            pids[name] = proc.pid
+        cpu_before = cpu_snapshot(pids)
         t_start = time.time()
         values = [(r.doc_id, r.model_dump_json().encode()) for r in backlog]
         for doc_id, value in values:
@@ -236,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         while time.time() < deadline and int(es.count(index=lane["docs"])["count"]) < args.n:
             time.sleep(0.1)
         t_end = time.time()
+        cpu_after = cpu_snapshot(pids)
+        cpu_ms = {name: round((cpu_after[name] - cpu_before[name]) / args.n * 1000, 2)
+                  for name in cpu_before if name in cpu_after}
+        cpu_ms["total"] = round(sum(cpu_ms.values()), 2)
         e2e = args.n / (t_end - t_start)
         stage_rates = {name: args.n / (done_at[name] - t_start) for name in done_at}
         say(f"  end to end {e2e:.1f} docs/s; stages done after " + ", ".join(
@@ -271,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         es.indices.refresh(index=lane["docs"])
         count = int(es.count(index=lane["docs"])["count"])
         slowest = min(alone.values())
+        # the pieces sharing the cores perfectly: 1 / (sum of each piece's seconds per doc / cores)
+        ideal = (os.cpu_count() or 1) / sum(1 / v for v in alone.values())
         result = {
             "n": args.n,
             "cpus": os.cpu_count(),
@@ -281,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             "alone_docs_per_s": {k: round(v, 2) for k, v in alone.items()},
             "slowest_piece": min(alone, key=alone.get),
             "ratio_to_slowest_piece": round(e2e / slowest, 3),
-            "index_workers": args.index_workers,
+            "ideal_docs_per_s": round(ideal, 2),
+            "ratio_to_ideal": round(e2e / ideal, 3),
+            "cpu_ms_per_doc": cpu_ms,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "index_workers": index_workers,
             "steady_rate": args.rate,
             "steady_docs": len(steady),
             "steady_found": len(lat),
@@ -292,12 +361,7 @@ def main(argv: list[str] | None = None) -> int:
             "indexed": count,
             "expected": args.n + len(steady),
         }
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False))
-        else:
-            for k, v in result.items():
-                print(f"{k:>24}: {v}")
-        return 0 if count == result["expected"] else 1
+        return result
     finally:
         for proc in children:
             if proc.poll() is None:
