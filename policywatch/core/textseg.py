@@ -124,11 +124,8 @@ def segment_words(text: str, *, fast: bool = True) -> list[str]:
 
 
 def segmented(text: str) -> str:
-    """The words joined by single spaces, punctuation dropped: the value of a ``*_seg`` field.
-
-    One pass over jieba's words (`_PUNCT_ONLY` also matches the blank ones `segment_words` drops)."""
-    keep = _PUNCT_ONLY.fullmatch
-    return " ".join(w for w in _tokenizer(True).cut(text) if not keep(w))
+    """The words joined by single spaces, punctuation dropped: the value of a ``*_seg`` field."""
+    return " ".join(w for w in segment_words(text) if not _PUNCT_ONLY.fullmatch(w))
 
 
 def segment(text: str) -> list[str]:
