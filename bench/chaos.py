@@ -61,8 +61,7 @@ def names(lane: str) -> dict[str, str]:
 
 # -- a stage process ---------------------------------------------------------------------------------
 def worker(stage_name: str, lane: str) -> None:
-    from policywatch.bootstrap import build_stage, run_stage
-    from processors.alert.engine import StageConfig
+    from policywatch.bootstrap import alert_config, build_stage, run_stage
     from processors.observability import configure_logging
     from processors.runner import RunnerConfig
 
@@ -70,11 +69,11 @@ def worker(stage_name: str, lane: str) -> None:
     settings = get_settings()
     n = names(lane)
     topics = {k: n[k] for k in ("raw", "cleaned", "extracted", "indexed")}
-    alert_config = StageConfig(docs_index=n["docs"], alerts_index=n["alerts_index"],
-                               watches_index=n["watches"], watch_ttl_s=0, webhook_workers=1)
+    config_of_alert = alert_config(settings, docs_index=n["docs"], alerts_index=n["alerts_index"],
+                                   watches_index=n["watches"], watch_ttl_s=0, webhook_workers=1)
     stage = build_stage(stage_name, settings, topics=topics, docs_index=n["docs"],
                         indicators_index=n["indicators"], fingerprint_index=n["fingerprints"],
-                        config=alert_config, alerts_topic=n["alerts"])
+                        config=config_of_alert, alerts_topic=n["alerts"])
     config = RunnerConfig(group_id=f"{lane}-{stage_name}", dlq_topic=n["dlq"], batch_size=10,
                           transient_backoff_max_s=5.0)
     run_stage(stage, settings, config=config)  # the runner opens and closes the stage

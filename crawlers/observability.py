@@ -147,11 +147,7 @@ class CrawlObservability:
     def from_crawler(cls, crawler: Any) -> CrawlObservability:
         from scrapy import signals
 
-        port = crawler.settings.getint("POLICYWATCH_METRICS_PORT", 0) or None
-        if port is None:
-            from policywatch.core.settings import get_settings
-
-            port = get_settings().crawl_metrics_port
+        port = crawler.settings.getint("POLICYWATCH_METRICS_PORT", 0) or None  # set by run_crawl
         ext = cls(crawler, port, crawler.settings.getfloat("POLICYWATCH_METRICS_SYNC_S", 5.0))
         configure_logging()
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)

@@ -30,6 +30,7 @@ class Runtime:
 
     sink: Sink
     status_store: StatusStore
+    metrics_port: int | None = None  # first port tried for the crawl's Prometheus endpoint (None: off)
 
 
 def _offline_public_suffix_list() -> None:
@@ -110,7 +111,8 @@ def run_crawl(
         runs[source.id] = run
         if prepare is not None:
             prepare(run)
-        settings = Settings({**BASE_SETTINGS, "LOG_LEVEL": log_level})
+        settings = Settings({**BASE_SETTINGS, "LOG_LEVEL": log_level,
+                             "POLICYWATCH_METRICS_PORT": runtime.metrics_port or 0})
         settings.setdict(settings_for(source, polite=polite), priority="spider")
         settings.set(RUN_SETTING, Shared(run), priority="spider")
         settings.set(RUNTIME_SETTING, Shared(runtime), priority="spider")

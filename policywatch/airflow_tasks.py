@@ -239,8 +239,10 @@ def send_alert_digests() -> list[dict[str, Any]]:
     from processors.alert.digest import send_digests
     from schemas.indices import ALERTS_INDEX, WATCHES_INDEX
 
-    es = make_es(get_settings())
+    settings = get_settings()
+    es = make_es(settings)
     try:
-        return [r.to_dict() for r in send_digests(es, watches_index=WATCHES_INDEX, alerts_index=ALERTS_INDEX)]
+        return [r.to_dict() for r in send_digests(es, watches_index=WATCHES_INDEX, alerts_index=ALERTS_INDEX,
+                                                  settings=settings)]
     finally:
         es.close()

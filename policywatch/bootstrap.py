@@ -74,6 +74,13 @@ def build_index(settings: Settings, *, es: Any = None, topics: Topics | None = N
                      output_topic=t["indexed"], **kwargs)
 
 
+def alert_config(settings: Settings, **fields: Any) -> StageConfig:
+    """The alert stage's configuration with the deployment's webhook policy and secret (`fields` win)."""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    return StageConfig(**{"webhook_allow_private": settings.webhook_allow_private, "webhook_secret": secret,
+                          **fields})
+
+
 def build_alert(settings: Settings, *, es: Any = None, producer: Any = None, topics: Topics | None = None,
                 config: StageConfig | None = None, alerts_topic: str = ALERTS_TOPIC,
                 **_: Any) -> AlertRunnerStage:
@@ -83,7 +90,7 @@ def build_alert(settings: Settings, *, es: Any = None, producer: Any = None, top
         raise PolicywatchError("the alert stage reads the index stage's indexed topic: name it in topics")
     es = es if es is not None else make_es(settings)
     producer = producer if producer is not None else make_producer(settings)
-    engine = AlertStage(es, KafkaAlertPublisher(producer, alerts_topic), config)
+    engine = AlertStage(es, KafkaAlertPublisher(producer, alerts_topic), config or alert_config(settings))
     return AlertRunnerStage(engine, input_topic=indexed)
 
 
@@ -197,7 +204,8 @@ def build_crawl_runtime(settings: Settings, *, sink: str = "kafka", status: str 
     status: `es` (the policy-crawl-status index), `es:INDEX`, `file:PATH` or `memory`."""
     from crawlers.run import Runtime
 
-    return Runtime(sink=_crawl_sink(sink, settings), status_store=_crawl_status_store(status, settings))
+    return Runtime(sink=_crawl_sink(sink, settings), status_store=_crawl_status_store(status, settings),
+                   metrics_port=settings.crawl_metrics_port)
 
 
 def _crawl_sink(spec: str, settings: Settings):

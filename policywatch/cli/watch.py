@@ -58,7 +58,8 @@ def add(
     """Add a watch; it fires for documents indexed from now on."""
     watch = new_watch(name, query=query, zone=zone, region=region, metric=metric, min_growth=min_growth,
                       doc_type=doc_type, webhook=webhook, webhook_secret=webhook_secret, owner=owner,
-                      notify=notify or [], digest=digest)
+                      notify=notify or [], digest=digest,
+                      allow_private=get_settings().webhook_allow_private)
     _store().add(watch)
     to = ([url_origin(watch.webhook)] if watch.webhook else []) + [describe_channel(u) for u in watch.notify]
     console.print(f"watch [bold]{escape(name)}[/] added: {escape(watch.describe())}"

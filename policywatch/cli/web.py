@@ -24,6 +24,7 @@ def web_command(
     settings = get_settings()
     password = settings.web_password.get_secret_value() if settings.web_password else None
     check_bind(host, settings.web_user, password)
-    config = WebConfig(user=settings.web_user, password=password)
+    config = WebConfig(user=settings.web_user, password=password,
+                       webhook_allow_private=settings.webhook_allow_private)
     typer.echo(f"policywatch web on http://{host}:{port}/" + (" (login required)" if config.user else ""))
     uvicorn.run(create_app(build_search_client(settings), config), host=host, port=port, log_level="warning")

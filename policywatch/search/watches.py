@@ -19,7 +19,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from policywatch.core.errors import PolicywatchError
 from policywatch.core.netpolicy import NON_PUBLIC, AddressRefused, resolve_checked
 from policywatch.core.redact import redact, url_origin
-from policywatch.core.settings import get_settings
 from policywatch.search.channels import describe as describe_channel
 from policywatch.search.channels import validate_channel
 from policywatch.search.query import (
@@ -100,9 +99,10 @@ def validate_name(name: str) -> str:
     return name
 
 
-def validate_webhook(url: str, *, allow_private: bool | None = None) -> str:
+def validate_webhook(url: str, *, allow_private: bool = False) -> str:
     """An http(s) URL whose host resolves only to public addresses (any address when `allow_private`,
-    which defaults to POLICYWATCH_WEBHOOK_ALLOW_PRIVATE). The alert stage checks again when it sends."""
+    the deployment's POLICYWATCH_WEBHOOK_ALLOW_PRIVATE, passed by the caller). The alert stage checks again
+    when it sends."""
     parts = urlsplit(url)
     shown = redact(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -111,8 +111,6 @@ def validate_webhook(url: str, *, allow_private: bool | None = None) -> str:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise PolicywatchError(f"--webhook {shown!r} has an invalid port") from exc
-    if allow_private is None:
-        allow_private = get_settings().webhook_allow_private
     try:
         resolve_checked(parts.hostname, port, allow=NON_PUBLIC if allow_private else ())
     except AddressRefused as exc:
@@ -139,7 +137,7 @@ def new_watch(
     webhook_secret: str | None = None,
     owner: str | None = None,
     created_at: datetime | None = None,
-    allow_private: bool | None = None,
+    allow_private: bool = False,
     notify: list[str] | None = None,
     digest: str = "off",
 ) -> Watch:
@@ -152,8 +150,6 @@ def new_watch(
         raise PolicywatchError(f"--digest {digest!r}: use off or daily")
     if digest == "daily" and not (webhook or notify):
         raise PolicywatchError("--digest daily needs --webhook or --notify (where to send the digest)")
-    if allow_private is None:
-        allow_private = get_settings().webhook_allow_private
     channels = [validate_channel(u, allow_private=allow_private) for u in notify or []]
     if webhook_secret and not webhook:
         raise PolicywatchError("--webhook-secret needs --webhook")

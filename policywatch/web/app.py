@@ -48,6 +48,7 @@ class WebConfig:
     health_index: str = SOURCE_HEALTH_INDEX
     user: str | None = None
     password: str | None = None
+    webhook_allow_private: bool = False  # POLICYWATCH_WEBHOOK_ALLOW_PRIVATE, for watches added here
 
 
 def em_safe(fragment: str) -> Markup:
@@ -169,7 +170,8 @@ def create_app(es: Any, config: WebConfig | None = None) -> Starlette:
                               min_growth=growth, doc_type=form.get("doc_type") or None,
                               webhook=form.get("webhook") or None, owner=form.get("owner") or None,
                               notify=[u for u in form.get("notify", "").split() if u],
-                              digest=form.get("digest") or "off")
+                              digest=form.get("digest") or "off",
+                              allow_private=cfg.webhook_allow_private)
             await run_in_threadpool(watches.add, watch)
         except (PolicywatchError, ValueError) as exc:
             return await run_in_threadpool(watches_page, request, str(exc), 400, form)

@@ -126,11 +126,7 @@ class ChannelDeliverer:
     """Sends alerts to their watches' channels in the background; `submit` never blocks."""
 
     def __init__(self, record: ChannelRecorder, *, workers: int = 2,
-                 allow_private: bool | None = None) -> None:
-        if allow_private is None:
-            from policywatch.core.settings import get_settings
-
-            allow_private = get_settings().webhook_allow_private
+                 allow_private: bool = False) -> None:
         self._record = record
         self._allow_private = allow_private
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="channels")

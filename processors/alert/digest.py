@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from policywatch.core.netpolicy import NON_PUBLIC
+from policywatch.core.settings import Settings
 from policywatch.search.watches import Watch, WatchStore
 from processors.alert.delivery import digest_message, send_channel
 from processors.alert.guarded import checked_transport
@@ -88,12 +89,8 @@ def send_digest(es: Any, watch: Watch, *, alerts_index: str, client: httpx.Clien
 
 
 def send_digests(es: Any, *, watches_index: str, alerts_index: str, names: list[str] | None = None,
-                 settings: Any = None) -> list[DigestReport]:
+                 settings: Settings) -> list[DigestReport]:
     """Send the digest of every enabled daily-digest watch (or of `names`); one report per watch."""
-    if settings is None:
-        from policywatch.core.settings import get_settings
-
-        settings = get_settings()
     allow_private = settings.webhook_allow_private
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     watches = [w for w in WatchStore(es, watches_index).list(enabled_only=True)

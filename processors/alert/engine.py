@@ -87,6 +87,8 @@ class StageConfig:
     webhook_workers: int = 4
     outbox_poll_s: float = 1.0  # how often pending alerts of dead or lapsed claims are looked for
     sweep_after_s: float = 300.0  # channel deliveries still pending this long are resubmitted at start
+    webhook_allow_private: bool = False  # POLICYWATCH_WEBHOOK_ALLOW_PRIVATE (bootstrap sets it)
+    webhook_secret: str | None = None  # POLICYWATCH_WEBHOOK_SECRET (bootstrap sets it)
 
 
 @dataclass(slots=True)
@@ -131,9 +133,11 @@ class AlertStage:
             es, self.config.alerts_index, self.record_delivery, self._watch_of,
             timeout_s=self.config.webhook_timeout_s, attempts=self.config.webhook_attempts,
             backoff_s=self.config.webhook_backoff_s, workers=self.config.webhook_workers,
-            poll_s=self.config.outbox_poll_s,
+            poll_s=self.config.outbox_poll_s, allow_private=self.config.webhook_allow_private,
+            secret=self.config.webhook_secret,
         )
-        self.channels = channels or ChannelDeliverer(self.record_channels)
+        self.channels = channels or ChannelDeliverer(self.record_channels,
+                                                     allow_private=self.config.webhook_allow_private)
         self._watches: list[Watch] = []
         self._watches_at = float("-inf")
 

@@ -69,7 +69,8 @@ class Outbox:
 
     def __init__(self, es: Any, alerts_index: str, record: Recorder, resolve: Resolver, *,
                  timeout_s: float = 5.0, attempts: int = 3, backoff_s: float = 0.5, workers: int = 4,
-                 poll_s: float = 1.0, batch: int = 200) -> None:
+                 poll_s: float = 1.0, batch: int = 200, allow_private: bool = False,
+                 secret: str | None = None) -> None:
         self.es = es
         self.alerts_index = alerts_index
         self._record = record
@@ -80,7 +81,8 @@ class Outbox:
         self.lease_s = attempts * timeout_s + backoff_s * (2 ** attempts) + 5.0
         self.owner = process_id()
         self.webhooks = WebhookDeliverer(self._recorded, timeout_s=timeout_s, attempts=attempts,
-                                         backoff_s=backoff_s, workers=workers)
+                                         backoff_s=backoff_s, workers=workers, allow_private=allow_private,
+                                         secret=secret)
         self._lock = threading.Lock()
         self._inflight: set[str] = set()
         self._stop = threading.Event()

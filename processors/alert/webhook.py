@@ -95,17 +95,11 @@ class WebhookDeliverer:
         backoff_s: float = 0.5,
         workers: int = 4,
         max_pending: int = 10_000,
-        allow_private: bool | None = None,
+        allow_private: bool = False,
         secret: str | None = None,
     ) -> None:
-        """`allow_private` and `secret` default to POLICYWATCH_WEBHOOK_ALLOW_PRIVATE and _SECRET."""
-        if allow_private is None or secret is None:
-            from policywatch.core.settings import get_settings
-
-            s = get_settings()
-            allow_private = s.webhook_allow_private if allow_private is None else allow_private
-            if secret is None and s.webhook_secret is not None:
-                secret = s.webhook_secret.get_secret_value()
+        """`allow_private` and `secret`: the deployment's POLICYWATCH_WEBHOOK_ALLOW_PRIVATE and _SECRET,
+        handed down by the composition root (StageConfig)."""
         self._record = record
         self._attempts = attempts
         self._backoff_s = backoff_s

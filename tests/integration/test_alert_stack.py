@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from policywatch.bootstrap import build_alert, run_stage
+from policywatch.bootstrap import alert_config, build_alert, run_stage
+from policywatch.core.settings import get_settings
 from policywatch.provision.elasticsearch import index_body
 from policywatch.search.query import SearchRequest, make_filters
 from policywatch.search.service import search
 from policywatch.search.watches import WatchStore, new_watch
-from processors.alert.engine import AlertStage, StageConfig
+from processors.alert.engine import AlertStage
 from processors.alert.signing import verify
 from processors.index import bulk_actions
 from schemas.indices import ALERTS_INDEX, DOCS_INDEX, INDICATORS_INDEX, WATCHES_INDEX
@@ -58,9 +59,10 @@ def _index(es, indices: dict[str, str], *docs: Any, refresh: bool | str = False)
 
 
 def _stage(es, indices: dict[str, str], published: list, **cfg: Any) -> AlertStage:
-    config = StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
-                         watches_index=indices["watches"], watch_ttl_s=0, poll_s=0.05,
-                         searchable_timeout_s=15, **cfg)
+    """An alert stage with the deployment's webhook policy and secret (POLICYWATCH_WEBHOOK_*)."""
+    config = alert_config(get_settings(), docs_index=indices["docs"], alerts_index=indices["alerts"],
+                          watches_index=indices["watches"], watch_ttl_s=0, poll_s=0.05,
+                          searchable_timeout_s=15, **cfg)
     return AlertStage(es, published.extend, config)
 
 
@@ -134,7 +136,7 @@ def test_webhook_on_loopback_receives_the_alert(es, indices, docs, allow_private
     hook = _Hook()
     try:
         WatchStore(es, indices["watches"]).add(new_watch("gdp-qibuqu", query="起步区 生产总值",
-                                                         webhook=hook.url))
+                                                         webhook=hook.url, allow_private=True))
         _index(es, indices, docs["004"])
         stage = _stage(es, indices, [])
         report = stage.handle_batch([docs["004"]])
@@ -159,7 +161,7 @@ def test_timing_out_webhook_is_recorded_and_the_stage_goes_on(
     hook = _Hook(delay_s=3.0)
     try:
         store = WatchStore(es, indices["watches"])
-        store.add(new_watch("slow-hook", query="生物医药", webhook=hook.url))
+        store.add(new_watch("slow-hook", query="生物医药", webhook=hook.url, allow_private=True))
         store.add(new_watch("no-hook", query="新旧动能转换"))
         _index(es, indices, docs["000"], docs["004"], refresh="wait_for")
         published: list = []
@@ -260,7 +262,8 @@ def test_a_repost_fires_no_second_alert(es, settings, indices, unique_name, allo
         first = extract_document(clean_batch([original], store)[0])
         copy = extract_document(clean_batch([repost], store)[0])
         assert copy.doc_id != first.doc_id and copy.cluster_id == first.doc_id == first.cluster_id
-        WatchStore(es, indices["watches"]).add(new_watch("qibuqu", query="起步区", webhook=hook.url))
+        WatchStore(es, indices["watches"]).add(new_watch("qibuqu", query="起步区", webhook=hook.url,
+                                                         allow_private=True))
         _index(es, indices, first, copy)
         published: list = []
         stage = _stage(es, indices, published)
@@ -290,7 +293,7 @@ def test_channel_outcomes_are_stored_on_the_alert_and_failures_counted_per_watch
     smtp = SmtpReceiver()
     try:
         store = WatchStore(es, indices["watches"])
-        store.add(new_watch("mail", query="起步区", notify=[smtp.url]))
+        store.add(new_watch("mail", query="起步区", notify=[smtp.url], allow_private=True))
         store.add(new_watch("ding", query="起步区", notify=["dingtalk://0123456789abcdef0123/"]))
         _index(es, indices, docs["004"])
         stage = _stage(es, indices, [])
@@ -329,10 +332,11 @@ def test_channel_deliveries_left_pending_by_a_dead_process_are_sent_at_start(
 
     smtp = SmtpReceiver()
     try:
-        WatchStore(es, indices["watches"]).add(new_watch("mail", query="起步区", notify=[smtp.url]))
+        WatchStore(es, indices["watches"]).add(new_watch("mail", query="起步区", notify=[smtp.url],
+                                                         allow_private=True))
         _index(es, indices, docs["004"])
-        config = StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
-                             watches_index=indices["watches"], watch_ttl_s=0, poll_s=0.05, sweep_after_s=0)
+        config = alert_config(get_settings(), docs_index=indices["docs"], alerts_index=indices["alerts"],
+                              watches_index=indices["watches"], watch_ttl_s=0, poll_s=0.05, sweep_after_s=0)
         first = AlertStage(es, [].extend, config, channels=Crashed())  # type: ignore[arg-type]
         assert first.handle_batch([docs["004"]]).new_alerts == 1
         first.close()
@@ -356,7 +360,8 @@ def test_daily_digest_sends_one_message_per_watch_and_nothing_per_alert(
     hook, smtp = _Hook(), SmtpReceiver()
     try:
         WatchStore(es, indices["watches"]).add(new_watch("shanghe-daily", query="商河", webhook=hook.url,
-                                                         notify=[smtp.url], digest="daily"))
+                                                         notify=[smtp.url], digest="daily",
+                                                         allow_private=True))
         _index(es, indices, docs["000"], docs["001"])
         stage = _stage(es, indices, [])
         assert stage.handle_batch([docs["000"], docs["001"]]).new_alerts == 2
@@ -365,9 +370,11 @@ def test_daily_digest_sends_one_message_per_watch_and_nothing_per_alert(
         stored = _alerts(es, indices["alerts"])
         assert {a["digest"] for a in stored} == {"pending"} and {a["delivery"] for a in stored} == {"none"}
 
-        [report] = send_digests(es, watches_index=indices["watches"], alerts_index=indices["alerts"])
+        [report] = send_digests(es, watches_index=indices["watches"], alerts_index=indices["alerts"],
+                                settings=get_settings())
         assert report.alerts == 2 and report.sent and not report.errors
-        [again] = send_digests(es, watches_index=indices["watches"], alerts_index=indices["alerts"])
+        [again] = send_digests(es, watches_index=indices["watches"], alerts_index=indices["alerts"],
+                                settings=get_settings())
         assert again.alerts == 0  # sent once
     finally:
         hook.close()
@@ -418,8 +425,8 @@ def test_replaying_through_kafka_fires_nothing_twice(es, settings, indices, docs
                   settings, config=cfg, install_signals=False)
         stage = build_alert(
             settings, es=es, topics={"indexed": indexed_topic}, alerts_topic=alerts_topic,
-            config=StageConfig(docs_index=indices["docs"], alerts_index=indices["alerts"],
-                               watches_index=indices["watches"], watch_ttl_s=0, searchable_timeout_s=15))
+            config=alert_config(settings, docs_index=indices["docs"], alerts_index=indices["alerts"],
+                                watches_index=indices["watches"], watch_ttl_s=0, searchable_timeout_s=15))
         cfg = RunnerConfig(until_idle=True, idle_s=1.0, group_id=f"{extracted_topic}-alert-{group_suffix}")
         run_stage(stage, settings, config=cfg, install_signals=False)  # opens and closes the stage
 

@@ -232,11 +232,10 @@ def test_clean_stage_refusals_and_repairs(lane, tmp_path):
 
 # -- 2. the alert stage cannot run ahead of the index -------------------------------------------------
 def _alert_stage(lane: Lane, **cfg):
-    from policywatch.bootstrap import build_alert
-    from processors.alert.engine import StageConfig
+    from policywatch.bootstrap import alert_config, build_alert
 
-    config = StageConfig(docs_index=lane.index["docs"], alerts_index=lane.index["alerts"],
-                         watches_index=lane.index["watches"], watch_ttl_s=0, poll_s=0.05, **cfg)
+    config = alert_config(lane.settings, docs_index=lane.index["docs"], alerts_index=lane.index["alerts"],
+                          watches_index=lane.index["watches"], watch_ttl_s=0, poll_s=0.05, **cfg)
     return build_alert(lane.settings, es=lane.es, topics={"indexed": lane.topic("indexed")},
                        alerts_topic=lane.topic("alerts"), config=config)
 
@@ -305,14 +304,13 @@ class _Receiver:
 
 _ALERT_WORKER = """
 import sys
-from policywatch.bootstrap import build_alert, run_stage
+from policywatch.bootstrap import alert_config, build_alert, run_stage
 from policywatch.core.settings import Settings
-from processors.alert.engine import StageConfig
 from processors.runner import RunnerConfig
 name, docs, alerts, watches, indexed, alerts_topic, dlq = sys.argv[1:]
-cfg = StageConfig(docs_index=docs, alerts_index=alerts, watches_index=watches, watch_ttl_s=0, poll_s=0.05,
-                  webhook_workers=1, webhook_timeout_s=20)
 settings = Settings()
+cfg = alert_config(settings, docs_index=docs, alerts_index=alerts, watches_index=watches, watch_ttl_s=0,
+                   poll_s=0.05, webhook_workers=1, webhook_timeout_s=20)
 stage = build_alert(settings, topics={"indexed": indexed}, alerts_topic=alerts_topic, config=cfg)
 run_stage(stage, settings, config=RunnerConfig(group_id=name + "-alert", dlq_topic=dlq))
 """
@@ -323,7 +321,8 @@ def test_webhooks_pending_at_a_sigkill_are_delivered_promptly_after(lane, allow_
 
     slow = _Receiver(delay_s=0.5)  # one worker, 0.5 s per POST: most alerts are still pending at the kill
     try:
-        WatchStore(lane.es, lane.index["watches"]).add(new_watch("bio", query="生物医药", webhook=slow.url))
+        WatchStore(lane.es, lane.index["watches"]).add(new_watch("bio", query="生物医药", webhook=slow.url,
+                                                                 allow_private=True))
         docs = [_extracted(i) for i in range(40)]
         lane.produce(lane.topic("extracted"), [(d.doc_id, d.model_dump_json().encode()) for d in docs])
         lane.run(_index_stage(lane))
@@ -345,7 +344,8 @@ def test_webhooks_pending_at_a_sigkill_are_delivered_promptly_after(lane, allow_
 
         slow.delay_s = 0.0
         killed_at = time.monotonic()
-        restarted = _alert_stage(lane)  # another process on this host: takes the dead one's claims over
+        # another process on this host (allowed to post to the loopback receiver): takes the dead one's claims
+        restarted = _alert_stage(lane, webhook_allow_private=True)
         restarted.open()  # what the runner does first: the outbox poller starts
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and any(a["delivery"] == "pending" for a in _alerts(lane)):

@@ -88,10 +88,11 @@ def test_unreachable_is_recorded() -> None:
     assert not res.delivered and "ConnectError" in (res.error or "")
 
 
-def test_pool_never_blocks_the_caller(hook: _Hook, allow_private_webhooks: None) -> None:
+def test_pool_never_blocks_the_caller(hook: _Hook) -> None:
     hook.script = ["sleep"] * 6
     recorded: list[DeliveryResult] = []
-    d = WebhookDeliverer(recorded.append, timeout_s=0.3, attempts=2, backoff_s=0.05, workers=2)
+    d = WebhookDeliverer(recorded.append, timeout_s=0.3, attempts=2, backoff_s=0.05, workers=2,
+                         allow_private=True)
     futures = [d.submit(hook.url, {"i": i}, f"a{i}") for i in range(3)]
     # submitting returns at once: no delivery can be over yet (each try waits for its 0.3 s timeout)
     assert all(f is not None and not f.done() for f in futures)
@@ -152,10 +153,8 @@ def test_the_connection_goes_to_the_address_that_was_checked(hook: _Hook) -> Non
     assert hook.raw[0][0]["Host"] == f"checked.test:{port}"
 
 
-def test_bodies_are_signed_with_the_deployment_or_the_watch_secret(
-    hook: _Hook, allow_private_webhooks: None
-) -> None:
-    d = WebhookDeliverer(lambda r: None, attempts=1)
+def test_bodies_are_signed_with_the_deployment_or_the_watch_secret(hook: _Hook) -> None:
+    d = WebhookDeliverer(lambda r: None, attempts=1, allow_private=True, secret="stack-test-secret")
     d.submit(hook.url, {"watch": "生物医药"}, "a1")
     d.submit(hook.url, {"watch": "own"}, "a2", secret="watch-secret")
     assert d.drain(10)
