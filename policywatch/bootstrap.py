@@ -28,6 +28,7 @@ from policywatch.core.elasticsearch import make_es
 from policywatch.core.errors import PolicywatchError, ServiceUnavailable, is_transient
 from policywatch.core.kafka import make_producer, unreachable_message
 from policywatch.core.settings import Settings
+from policywatch.provision import Report as ProvisionReport
 from processors import observability as obs
 from processors.alert.engine import AlertStage, StageConfig
 from processors.alert.stage import AlertRunnerStage, KafkaAlertPublisher
@@ -302,3 +303,32 @@ def rebuild(settings: Settings, *, alias: str = DOCS_INDEX, topic: str | None = 
 def build_search_client(settings: Settings) -> Any:
     """The Elasticsearch client for search, watches and alerts."""
     return make_es(settings)
+
+
+def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True) -> ProvisionReport:
+    """`policywatch init`: topics, then templates/indices/aliases, then Kibana's objects when configured."""
+    from policywatch.core.kafka import make_admin
+    from policywatch.provision.elasticsearch import ensure_indices
+    from policywatch.provision.topics import ensure_topics
+
+    report = ProvisionReport()
+    if kafka:
+        try:
+            admin = make_admin(settings)
+        except Exception as exc:
+            raise ServiceUnavailable(unreachable_message(settings, exc)) from exc
+        try:
+            ensure_topics(admin, settings, report)
+        finally:
+            admin.close()
+    if elasticsearch:
+        es = make_es(settings)
+        try:
+            ensure_indices(es, settings, report)
+        finally:
+            es.close()
+    if elasticsearch and settings.kibana_url:
+        from policywatch.provision.kibana import install_kibana
+
+        install_kibana(settings, report)  # saved objects, the rule enabled
+    return report

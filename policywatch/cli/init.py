@@ -22,8 +22,8 @@ def init_cmd(
     skip_es: bool = typer.Option(False, "--skip-es", help="Leave Elasticsearch alone."),
 ) -> None:
     """Create topics, index templates, versioned indices and aliases. Safe to run again: changes nothing."""
+    from policywatch.bootstrap import provision
     from policywatch.cli.preflight import require, waiting
-    from policywatch.provision.run import provision
 
     settings = get_settings()
     require(settings, *(["kafka"] if not skip_kafka else []), *(["es"] if not skip_es else []))
