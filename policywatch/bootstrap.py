@@ -332,3 +332,24 @@ def provision(settings: Settings, kafka: bool = True, elasticsearch: bool = True
 
         install_kibana(settings, report)  # saved objects, the rule enabled
     return report
+
+
+class _KafkaAccess:
+    """processors.dlq's way to Kafka: clients built from one Settings, when it asks for them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def consumer(self) -> Any:
+        from policywatch.core.kafka import check_reachable, make_consumer
+
+        check_reachable(self.settings)
+        return make_consumer(self.settings, None, (), enable_auto_commit=False)
+
+    def producer(self) -> Any:
+        return make_producer(self.settings)
+
+
+def kafka_access(settings: Settings) -> _KafkaAccess:
+    """What `policywatch dlq` hands to processors.dlq (list, show, redrive)."""
+    return _KafkaAccess(settings)

@@ -1,8 +1,8 @@
 """Dead letters: list them, show one, send them back onto their stage's input topic (once, recorded).
 
-    letters = list_letters(settings, stage="extract", since=datetime(...))
-    letter = get_letter(settings, "0-17")              # "<partition>-<offset>" in policy.dlq.v1
-    report = redrive(settings, ids=["0-17"])            # a second redrive of 0-17 is refused unless forced
+    letters = list_letters(kafka, stage="extract", since=datetime(...))
+    letter = get_letter(kafka, "0-17")              # "<partition>-<offset>" in policy.dlq.v1
+    report = redrive(kafka, ids=["0-17"])            # a second redrive of 0-17 is refused unless forced
 
 A redrive produces the letter's original bytes (with its original key) to the topic the stage consumed
 them from, waits for the acknowledgement, then appends a :class:`~schemas.Redrive` record keyed by the
@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from policywatch.core.errors import PolicywatchError, ServiceUnavailable
 from schemas import DLQ_TOPIC, REDRIVE_TOPIC, DeadLetter, Redrive
@@ -104,16 +104,23 @@ def _decoded_body(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- reading topics --------------------------------------------------------------------------------
-def _read(settings: Any, topic: str, *, since_ms: int | None = None,
+class KafkaAccess(Protocol):
+    """How this module reaches Kafka; the composition root builds it (bootstrap.kafka_access)."""
+
+    def consumer(self) -> Any:  # an unsubscribed consumer without auto-commit
+        ...
+
+    def producer(self) -> Any:
+        ...
+
+
+def _read(kafka: KafkaAccess, topic: str, *, since_ms: int | None = None,
           only: dict[int, int] | None = None, timeout_s: float = 30.0) -> Iterator[Any]:
     """Every record of ``topic`` from its beginning (or from ``since_ms``, by record timestamp) to the
     end offsets at the time of the call. ``only``: partition -> offset, to read just those records."""
     from kafka.structs import TopicPartition
 
-    from policywatch.core.kafka import check_reachable, make_consumer
-
-    check_reachable(settings)
-    consumer = make_consumer(settings, None, (), enable_auto_commit=False)
+    consumer = kafka.consumer()
     try:
         partitions = consumer.partitions_for_topic(topic)
         if partitions is None:
@@ -155,13 +162,13 @@ def _letter(record: Any) -> Letter:
         return Letter(dlq_id, record.partition, record.offset, None, f"not a dead letter: {exc}"[:300])
 
 
-def list_letters(settings: Any, *, stages: Iterable[str] = (), since: datetime | None = None,
+def list_letters(kafka: KafkaAccess, *, stages: Iterable[str] = (), since: datetime | None = None,
                  dlq_topic: str = DLQ_TOPIC) -> list[Letter]:
     """Dead letters, oldest first per partition; filtered by stage and by failure time."""
     wanted = set(stages)
     since_ms = int(since.timestamp() * 1000) if since else None
     out = []
-    for record in _read(settings, dlq_topic, since_ms=since_ms):
+    for record in _read(kafka, dlq_topic, since_ms=since_ms):
         letter = _letter(record)
         if wanted and letter.stage not in wanted:
             continue
@@ -171,19 +178,19 @@ def list_letters(settings: Any, *, stages: Iterable[str] = (), since: datetime |
     return sorted(out, key=lambda lt: (lt.partition, lt.offset))
 
 
-def get_letter(settings: Any, dlq_id: str, *, dlq_topic: str = DLQ_TOPIC) -> Letter:
+def get_letter(kafka: KafkaAccess, dlq_id: str, *, dlq_topic: str = DLQ_TOPIC) -> Letter:
     partition, offset = parse_id(dlq_id)
-    for record in _read(settings, dlq_topic, only={partition: offset}):
+    for record in _read(kafka, dlq_topic, only={partition: offset}):
         if record.offset == offset:
             return _letter(record)
     raise PolicywatchError(f"no dead letter {dlq_id} in {dlq_topic} (see `policywatch dlq list`)")
 
 
-def redrives(settings: Any, *, redrive_topic: str = REDRIVE_TOPIC, dlq_topic: str = DLQ_TOPIC
+def redrives(kafka: KafkaAccess, *, redrive_topic: str = REDRIVE_TOPIC, dlq_topic: str = DLQ_TOPIC
              ) -> dict[str, list[Redrive]]:
     """dlq_id -> the recorded redrives of that letter (oldest first)."""
     out: dict[str, list[Redrive]] = {}
-    for record in _read(settings, redrive_topic):
+    for record in _read(kafka, redrive_topic):
         try:
             done = Redrive.model_validate_json(record.value)
         except Exception:
@@ -194,7 +201,7 @@ def redrives(settings: Any, *, redrive_topic: str = REDRIVE_TOPIC, dlq_topic: st
 
 
 # -- redrive ---------------------------------------------------------------------------------------
-def redrive(settings: Any, *, ids: Sequence[str] = (), stages: Iterable[str] = (),
+def redrive(kafka: KafkaAccess, *, ids: Sequence[str] = (), stages: Iterable[str] = (),
             since: datetime | None = None, everything: bool = False, force: bool = False,
             dlq_topic: str = DLQ_TOPIC, redrive_topic: str = REDRIVE_TOPIC,
             producer: Any = None) -> RedriveReport:
@@ -203,19 +210,17 @@ def redrive(settings: Any, *, ids: Sequence[str] = (), stages: Iterable[str] = (
     if not ids and not stages and since is None and not everything:
         raise PolicywatchError("say which dead letters to redrive: --ids, --stage or --since (or --all)")
     if ids:
-        wanted = {i: get_letter(settings, i, dlq_topic=dlq_topic) for i in dict.fromkeys(ids)}
+        wanted = {i: get_letter(kafka, i, dlq_topic=dlq_topic) for i in dict.fromkeys(ids)}
         letters = [lt for lt in wanted.values()
                    if (not stages or lt.stage in set(stages))
                    and (since is None or (lt.letter is not None and lt.letter.failed_at >= since))]
     else:
-        letters = list_letters(settings, stages=stages, since=since, dlq_topic=dlq_topic)
-    done = redrives(settings, redrive_topic=redrive_topic, dlq_topic=dlq_topic)
+        letters = list_letters(kafka, stages=stages, since=since, dlq_topic=dlq_topic)
+    done = redrives(kafka, redrive_topic=redrive_topic, dlq_topic=dlq_topic)
     report = RedriveReport()
     own = producer is None
     if own:
-        from policywatch.core.kafka import make_producer
-
-        producer = make_producer(settings)
+        producer = kafka.producer()
     try:
         for lt in letters:
             why = _refusal(lt, done.get(lt.dlq_id, []), force)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from policywatch.bootstrap import kafka_access
 from policywatch.cli import app
 from policywatch.cli.preflight import require
 from policywatch.core.settings import get_settings
@@ -42,8 +43,9 @@ def list_cmd(
 
     settings = get_settings()
     require(settings, "kafka")
-    letters = list_letters(settings, stages=stage, since=_since(since), dlq_topic=dlq_topic)
-    done = redrives(settings, redrive_topic=redrive_topic, dlq_topic=dlq_topic) if letters else {}
+    letters = list_letters(kafka_access(settings), stages=stage, since=_since(since), dlq_topic=dlq_topic)
+    kafka = kafka_access(settings)
+    done = redrives(kafka, redrive_topic=redrive_topic, dlq_topic=dlq_topic) if letters else {}
     if as_json:
         for lt in letters:
             d = lt.letter
@@ -80,8 +82,9 @@ def show_cmd(
 
     settings = get_settings()
     require(settings, "kafka")
-    lt = get_letter(settings, dlq_id, dlq_topic=dlq_topic)
-    done = redrives(settings, redrive_topic=redrive_topic, dlq_topic=dlq_topic).get(lt.dlq_id, [])
+    lt = get_letter(kafka_access(settings), dlq_id, dlq_topic=dlq_topic)
+    done = redrives(kafka_access(settings), redrive_topic=redrive_topic,
+                    dlq_topic=dlq_topic).get(lt.dlq_id, [])
     d = lt.letter
     if d is None:
         from policywatch.core.errors import PolicywatchError
@@ -125,8 +128,8 @@ def redrive_cmd(
 
     require(get_settings(), "kafka")
     split = [part for item in ids for part in item.split(",") if part.strip()]
-    report = redrive(get_settings(), ids=split, stages=stage, since=_since(since), everything=everything,
-                     force=force, dlq_topic=dlq_topic, redrive_topic=redrive_topic)
+    report = redrive(kafka_access(get_settings()), ids=split, stages=stage, since=_since(since),
+                     everything=everything, force=force, dlq_topic=dlq_topic, redrive_topic=redrive_topic)
     if as_json:
         typer.echo(json.dumps({"sent": [r.model_dump(mode="json") for r in report.sent],
                                "refused": report.refused}, ensure_ascii=False))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from typer.testing import CliRunner
 
-from policywatch.bootstrap import run_stage
+from policywatch.bootstrap import kafka_access, run_stage
 from policywatch.cli import _register, app
 from processors.extract.stage import ExtractStage
 from processors.runner import RunnerConfig
@@ -71,7 +71,7 @@ def _dlq_args(t: Topics) -> list[str]:
 def _records(settings, topic: str) -> list[tuple[bytes | None, bytes]]:
     from processors.dlq import _read
 
-    return [(r.key, r.value) for r in _read(settings, topic)]
+    return [(r.key, r.value) for r in _read(kafka_access(settings), topic)]
 
 
 def test_list_show_redrive_once_and_the_stage_sees_it_again(stack, topics, unique_name):
@@ -135,8 +135,8 @@ def test_redrive_needs_a_selection_and_a_bad_id_is_one_line(stack, topics):
     from processors.dlq import get_letter, parse_id, redrive
 
     with pytest.raises(PolicywatchError, match="say which dead letters"):
-        redrive(stack, dlq_topic=topics.dlq, redrive_topic=topics.redrives)
+        redrive(kafka_access(stack), dlq_topic=topics.dlq, redrive_topic=topics.redrives)
     with pytest.raises(PolicywatchError, match="expected <partition>-<offset>"):
         parse_id("seventeen")
     with pytest.raises(PolicywatchError, match="no dead letter 1-99"):
-        get_letter(stack, "1-99", dlq_topic=topics.dlq)
+        get_letter(kafka_access(stack), "1-99", dlq_topic=topics.dlq)
