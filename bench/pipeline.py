@@ -78,11 +78,13 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
-def cpu_seconds(pid: int) -> float | None:
+def cpu_seconds(pid: int, *, tree: bool = True) -> float | None:
     """User + system CPU seconds of process `pid` and its live descendants so far (None when it is gone).
     Descendants count because a service pid may be a launcher whose child is the JVM."""
-    if _stat(pid) is None:
+    if (own := _stat(pid)) is None:
         return None
+    if not tree:
+        return (int(own[11]) + int(own[12])) / os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None:
@@ -107,7 +109,9 @@ def stack_pids() -> dict[str, int]:
 
 
 def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
-    return {name: cpu for name, pid in pids.items() if (cpu := cpu_seconds(pid)) is not None}
+    # this process alone: its descendants are the stages, counted on their own
+    return {name: cpu for name, pid in pids.items()
+            if (cpu := cpu_seconds(pid, tree=name != "bench")) is not None}
 
 
 # -- child: one stage process ---------------------------------------------------------------------
