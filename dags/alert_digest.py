@@ -17,6 +17,7 @@ from airflow.sdk import dag, task
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    is_paused_upon_creation=False,  # compose starts scheduling at once; pause in the UI to stop
     tags=["policywatch", "alerts"],
     doc_md=__doc__,
 )

@@ -169,7 +169,9 @@ def test_dag_files_parse_with_expected_tasks_and_schedules(airflow_home):
 
 
 def _read_topic(settings, topic: str, expect: int, timeout_s: float = 60) -> list[dict]:
+    """The raw documents on `topic` (policy.raw.v1's binary frame), as JSON-ready dicts."""
     from policywatch.core.kafka import make_consumer
+    from schemas.raw import RawDocument
 
     consumer = make_consumer(settings, group_id=None, topics=[topic], consumer_timeout_ms=3000)
     out: list[dict] = []
@@ -177,7 +179,7 @@ def _read_topic(settings, topic: str, expect: int, timeout_s: float = 60) -> lis
     try:
         while len(out) < expect and time.monotonic() < deadline:
             for record in consumer:
-                out.append(json.loads(record.value))
+                out.append(RawDocument.from_kafka(record.value).model_dump(mode="json"))
     finally:
         consumer.close()
     return out
