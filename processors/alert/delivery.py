@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from policywatch.core.netpolicy import AddressRefused
 from policywatch.core.redact import redact
 from policywatch.search.channels import check_smtp, describe, plugin_for, scheme_of
+from processors.alert.webhook import InFlight
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +130,11 @@ class ChannelDeliverer:
         self._record = record
         self._allow_private = allow_private
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="channels")
-        self._pending = 0
-        self._lock = threading.Lock()
+        self._inflight = InFlight()
 
     def submit(self, alert_id: str, urls: Sequence[str],
                alert: dict[str, Any]) -> Future[list[ChannelResult]]:
-        with self._lock:
-            self._pending += 1
+        self._inflight.take()
         return self._pool.submit(self._deliver, alert_id, list(urls), alert)
 
     def _deliver(self, alert_id: str, urls: list[str], alert: dict[str, Any]) -> list[ChannelResult]:
@@ -152,14 +150,10 @@ class ChannelDeliverer:
                 logger.exception("could not record the channel deliveries of alert %s", alert_id)
             return results
         finally:
-            with self._lock:
-                self._pending -= 1
+            self._inflight.done()
 
     def drain(self, timeout_s: float = 30.0) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while self._pending and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return not self._pending
+        return self._inflight.drain(timeout_s)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

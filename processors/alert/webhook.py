@@ -83,6 +83,37 @@ def post_with_retries(
     return DeliveryResult(alert_id, False, attempts, status, error, time.monotonic() - start)
 
 
+class InFlight:
+    """How many deliveries a background pool has accepted and not finished (webhooks and channels)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def take(self, limit: int | None = None) -> bool:
+        """Count one more; False (nothing counted) when `limit` are already in flight."""
+        with self._lock:
+            if limit is not None and self._count >= limit:
+                return False
+            self._count += 1
+            return True
+
+    def done(self) -> None:
+        with self._lock:
+            self._count -= 1
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until nothing is in flight (tests, shutdown); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self._count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._count
+
+
 class WebhookDeliverer:
     """Delivers in the background; `submit` never blocks on the network."""
 
@@ -108,25 +139,22 @@ class WebhookDeliverer:
         self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False,
                                     transport=checked_transport(NON_PUBLIC if allow_private else ()))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
-        self._pending = 0
-        self._lock = threading.Lock()
+        self._inflight = InFlight()
         self.delivered = 0
         self.failed = 0
         self.dropped = 0
 
     @property
     def pending(self) -> int:
-        return self._pending
+        return self._inflight.count
 
     def submit(self, url: str, body: dict[str, Any], alert_id: str,
                secret: str | None = None) -> Future[DeliveryResult] | None:
-        with self._lock:
-            if self._pending >= self._max_pending:
-                # Left as delivery=pending in policy-alerts; the stage's sweep retries it later.
-                self.dropped += 1
-                logger.warning("webhook queue full (%d); alert %s left pending", self._pending, alert_id)
-                return None
-            self._pending += 1
+        if not self._inflight.take(self._max_pending):
+            # Left as delivery=pending in policy-alerts; the stage's sweep retries it later.
+            self.dropped += 1
+            logger.warning("webhook queue full (%d); alert %s left pending", self._max_pending, alert_id)
+            return None
         return self._pool.submit(self._deliver, url, body, alert_id, secret or self._secret)
 
     def _deliver(self, url: str, body: dict[str, Any], alert_id: str, secret: str | None) -> DeliveryResult:
@@ -145,15 +173,11 @@ class WebhookDeliverer:
                 logger.exception("could not record the delivery of alert %s", alert_id)
             return result
         finally:
-            with self._lock:
-                self._pending -= 1
+            self._inflight.done()
 
     def drain(self, timeout_s: float = 30.0) -> bool:
         """Wait until nothing is pending (tests, shutdown); False on timeout."""
-        deadline = time.monotonic() + timeout_s
-        while self._pending and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return not self._pending
+        return self._inflight.drain(timeout_s)
 
     def close(self, *, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
