@@ -25,6 +25,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _click_and_load(browser, element) -> None:
+    """Click something that loads a new page and wait until the old page is gone: a find right after a click
+    can otherwise still see the old page's elements (a removed row still there)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 15).until(ec.staleness_of(old_page))
+
+
 @pytest.fixture(scope="module")
 def web_url(es, web_indices) -> Iterator[str]:
     """The app over the corpus indices, served by uvicorn in a thread on a free loopback port."""
@@ -77,7 +89,7 @@ def test_search_open_document_add_watch_replay_and_see_the_alert(browser, web_ur
     browser.get(web_url + "/")
     box = browser.find_element(By.NAME, "q")
     box.send_keys("生物医药")
-    box.submit()
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.searchbox button[type=submit]"))
     hits = browser.find_elements(By.CSS_SELECTOR, "li.hit")
     assert hits, browser.page_source[:2000]
     assert "<em>生物医药</em>" in hits[0].get_attribute("innerHTML")
@@ -85,7 +97,7 @@ def test_search_open_document_add_watch_replay_and_see_the_alert(browser, web_ur
     first_title = first.text
 
     # open the first document: its indicators in a table and highlighted in the text
-    first.click()
+    _click_and_load(browser, first)
     assert browser.find_element(By.CSS_SELECTOR, "h1.doc-title").text == first_title
     rows = browser.find_elements(By.CSS_SELECTOR, "table.indicators tbody tr")
     marks = browser.find_elements(By.CSS_SELECTOR, ".doctext mark.ind")
@@ -96,10 +108,10 @@ def test_search_open_document_add_watch_replay_and_see_the_alert(browser, web_ur
     assert rows[0].find_elements(By.TAG_NAME, "td")[1].text in labels
 
     # add a watch through the form
-    browser.find_element(By.LINK_TEXT, "Watches").click()
+    _click_and_load(browser, browser.find_element(By.LINK_TEXT, "Watches"))
     browser.find_element(By.NAME, "name").send_keys("bio-browser")
     browser.find_element(By.NAME, "query").send_keys("生物医药")
-    browser.find_element(By.CSS_SELECTOR, "form.add-watch button[type=submit]").click()
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.add-watch button[type=submit]"))
     row = browser.find_element(By.CSS_SELECTOR, 'tr.watch[data-name="bio-browser"]')
     assert "enabled" in row.text and "feed only" in row.text  # no webhook, no channels
     assert WatchStore(es, web_indices["watches"]).get("bio-browser").query == "生物医药"
@@ -122,7 +134,7 @@ def test_search_open_document_add_watch_replay_and_see_the_alert(browser, web_ur
     es.indices.refresh(index=web_indices["alerts"])
 
     # the alert appears in the feed, linked to its document, with its delivery outcome
-    browser.find_element(By.LINK_TEXT, "Alerts").click()
+    _click_and_load(browser, browser.find_element(By.LINK_TEXT, "Alerts"))
     alert_rows = browser.find_elements(By.CSS_SELECTOR, "tr.alert-row")
     assert len(alert_rows) == 1
     cells = alert_rows[0].find_elements(By.TAG_NAME, "td")
@@ -132,11 +144,12 @@ def test_search_open_document_add_watch_replay_and_see_the_alert(browser, web_ur
     assert cells[3].text.startswith("none")  # no webhook: delivered to the feed only
 
     # disable, then remove the watch
-    browser.find_element(By.LINK_TEXT, "Watches").click()
-    browser.find_element(By.CSS_SELECTOR, 'tr.watch[data-name="bio-browser"] button').click()
+    _click_and_load(browser, browser.find_element(By.LINK_TEXT, "Watches"))
+    toggle = browser.find_element(By.CSS_SELECTOR, 'tr.watch[data-name="bio-browser"] button')
+    _click_and_load(browser, toggle)
     row = browser.find_element(By.CSS_SELECTOR, 'tr.watch[data-name="bio-browser"]')
     assert "disabled" in row.text and not WatchStore(es, web_indices["watches"]).get("bio-browser").enabled
-    row.find_element(By.CSS_SELECTOR, "button.danger").click()
+    _click_and_load(browser, row.find_element(By.CSS_SELECTOR, "button.danger"))
     assert not browser.find_elements(By.CSS_SELECTOR, 'tr.watch[data-name="bio-browser"]')
     assert WatchStore(es, web_indices["watches"]).get("bio-browser") is None
 
@@ -149,7 +162,7 @@ def test_indicator_explorer_charts_and_exports(browser, web_url, corpus_docs) ->
     assert gdp, "seed 004 reports its GDP"
     browser.get(web_url + "/indicators?metric=gdp")
     browser.find_element(By.CSS_SELECTOR, f'input[name=zone][value="{zone}"]').click()
-    browser.find_element(By.CSS_SELECTOR, "form.explorer button[type=submit]").click()
+    _click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.explorer button[type=submit]"))
     assert browser.find_element(By.CSS_SELECTOR, '#chart[data-ready="1"] canvas')
     cells = browser.find_elements(By.CSS_SELECTOR, "table.by-period tbody td a")
     assert any(c.text.startswith(f"{gdp[0].value:g}") for c in cells)
@@ -167,7 +180,8 @@ def test_year_facet_filters_undated_reports_by_year_and_says_so(browser, web_url
     summary = browser.find_element(By.CSS_SELECTOR, "p.summary").text
     assert summary.startswith(f"{len({d.cluster_id for d in corpus_docs.values()})} reports")
     assert f"({len(corpus_docs)} documents, reposts collapsed)" in summary
-    browser.find_element(By.CSS_SELECTOR, "aside.facets").find_element(By.LINK_TEXT, "2023").click()
+    year_2023 = browser.find_element(By.CSS_SELECTOR, "aside.facets").find_element(By.LINK_TEXT, "2023")
+    _click_and_load(browser, year_2023)
     assert "since=2023" in browser.current_url and "until=2023" in browser.current_url
     titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.hit-title")]
     expected = {d.title for d in corpus_docs.values() if d.extraction.year == 2023 and d.duplicate_of is None}
