@@ -64,8 +64,10 @@ def seeds_part(runs: int) -> dict:
     return {"scores": rep, "timing": _timing(texts, runs)}
 
 
-def corpus_part(split: str, runs: int) -> dict:
-    docs = corpus.load_corpus(CORPUS, split)
+def corpus_part(split: str, runs: int, root: Path = CORPUS) -> dict:
+    docs = corpus.load_corpus(root, split)
+    if not docs:
+        return {"scores": None, "timing": None, "note": f"no {split} documents yet"}
     results = {d.id: extract_text(d.text, title=d.title) for d in docs}
     rep = corpus.score(docs, results)
     texts = {d.id: (d.text, d.title) for d in docs}
@@ -91,6 +93,9 @@ def _print_seeds(part: dict) -> None:
 
 
 def _print_corpus(split: str, part: dict, errors: int) -> None:
+    if part["scores"] is None:
+        print(f"== {split}: {part['note']}")
+        return
     rep, tm = part["scores"], part["timing"]
     ind, st = rep["indicators"], rep["strict"]
     print(f"== {split} ({rep['documents']} documents, {ind['gold']} gold indicators)")
