@@ -179,11 +179,30 @@ def sheet_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-_OFD_NS = "{http://www.ofdspec.org/2016}"
+def _local(element) -> str:
+    """An element's name without its namespace: producers differ (ofdrw writes
+    `http://www.ofdspec.org/2016`, Suwell's converters `http://www.ofdspec.org`, some none at all)."""
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(element, name: str):
+    return (e for e in element.iter() if _local(e) == name)
+
+
+def _ofd_lines(content) -> list[str]:
+    lines = []
+    for obj in _children(content, "TextObject"):
+        text = "".join(code.text or "" for code in _children(obj, "TextCode")).strip()
+        if text:
+            lines.append(text)
+    return lines
 
 
 def ofd_text(data: bytes) -> str:
-    """The text of an OFD file, page by page in document order, one line per text object."""
+    """The text of an OFD file, page by page in document order, one line per text object; a page's
+    background templates (where e-certificates and invoices keep their printed labels) come before
+    its own content, foreground templates after it."""
     import posixpath
     import zipfile
 
@@ -191,20 +210,39 @@ def ofd_text(data: bytes) -> str:
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+        names = {n.lower(): n for n in archive.namelist()}  # producers disagree on case (TPLS/Tpls)
+
+        def find(base: str, loc: str) -> str | None:
+            loc = (loc or "").strip()
+            path = loc.lstrip("/") if loc.startswith("/") or loc.lower() in names else f"{base}/{loc}"
+            return names.get(posixpath.normpath(path).lower())
+
+        def read(base: str, loc: str):
+            path = find(base, loc)
+            if path is None:
+                raise KeyError(f"no {loc!r} in the archive")
+            return etree.fromstring(archive.read(path))
+
         root = etree.fromstring(archive.read("OFD.xml"))
         lines: list[str] = []
-        for doc_root in root.iter(f"{_OFD_NS}DocRoot"):
+        for doc_root in _children(root, "DocRoot"):
             doc_path = (doc_root.text or "").strip().lstrip("/")
             document = etree.fromstring(archive.read(doc_path))
             base = posixpath.dirname(doc_path)
-            for page in document.iter(f"{_OFD_NS}Page"):
-                loc = (page.get("BaseLoc") or "").lstrip("/")
-                path = loc if loc in archive.namelist() else posixpath.join(base, loc)
-                content = etree.fromstring(archive.read(path))
-                for obj in content.iter(f"{_OFD_NS}TextObject"):
-                    text = "".join(code.text or "" for code in obj.iter(f"{_OFD_NS}TextCode")).strip()
-                    if text:
-                        lines.append(text)
+            templates = {t.get("ID"): t.get("BaseLoc") for t in _children(document, "TemplatePage")}
+            for page in _children(document, "Page"):
+                if page.get("BaseLoc") is None:
+                    continue
+                content = read(base, page.get("BaseLoc"))
+                used = [(t.get("ZOrder") or "Background", templates.get(t.get("TemplateID")))
+                        for t in _children(content, "Template")]
+                for order in ("Background", "Body", "Foreground"):
+                    if order == "Body":
+                        lines.extend(_ofd_lines(content))
+                        continue
+                    for z, loc in used:
+                        if z == order and loc and find(base, loc):  # a missing template is only decor
+                            lines.extend(_ofd_lines(read(base, loc)))
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError) as exc:
         raise ProcessingError(f"unreadable OFD: {exc}") from exc
     return "\n".join(lines)

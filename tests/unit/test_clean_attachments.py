@@ -18,8 +18,8 @@ FILES = Path(__file__).resolve().parents[1] / "golden" / "attachments"
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("ofd/helloworld.ofd", "ofd"), ("ofd/keyword2.ofd", "ofd"), ("xls/base.xls", "xls"),
-     ("xls/base.xlsx", "xlsx")],
+    [("ofd/helloworld.ofd", "ofd"), ("ofd/keyword2.ofd", "ofd"), ("ofd/invoice_zj.ofd", "ofd"),
+     ("ofd/property_certificate.ofd", "ofd"), ("xls/base.xls", "xls"), ("xls/base.xlsx", "xlsx")],
 )
 def test_kind_is_sniffed_from_the_bytes(path, kind):
     assert sniff_kind((FILES / path).read_bytes(), name="download.jsp") == kind
@@ -31,6 +31,24 @@ def test_ofd_text_in_page_order():
     assert lines[0] == "你好呀，OFD Reader&Writer！"
     assert "重庆市马" in lines and "担保有限公" in lines
     assert text.count("你好呀，OFD Reader&Writer！") == 2  # two pages, both read
+
+
+def test_ofd_invoice_reads_the_labels_of_its_template_page():
+    """The printed labels of an e-invoice sit in a background TemplatePage, the figures on the page."""
+    lines = document_text((FILES / "ofd/invoice_zj.ofd").read_bytes(), "ofd").splitlines()
+    assert lines[0] == "机器编号："  # the template comes first: it is drawn beneath the page
+    assert "纳税人识别号：" in lines and "价税合计（大写）" in lines
+    assert "浙江增值税电子普通发票" in lines and "伍佰贰拾陆圆整" in lines
+    assert lines.index("开票人：") < lines.index("江苏京利华新材料有限公司")
+
+
+def test_ofd_in_the_older_namespace_is_read():
+    """Document.xml in `http://www.ofdspec.org` (no /2016), as Suwell and certificate systems write it."""
+    text = document_text((FILES / "ofd/property_certificate.ofd").read_bytes(), "ofd")
+    lines = text.splitlines()
+    assert "鲁（2020）泰安市不动产证明第0014777号" in lines
+    assert "中国建设银行股份有限公司泰安分行" in lines
+    assert "担保债权数额：35万元" in text
 
 
 @pytest.mark.parametrize("name", ["base.xls", "base.xlsx"])
