@@ -1,8 +1,9 @@
 """`kind: gkmlpt`: Guangdong's 集约化 government-information catalogue.
 
-`GET /gkmlpt/api/all/{column}?page=N&sid={sid}` answers `{"articles": [{"title", "url", "date"
-(epoch seconds), "publisher", "identifier", …}], "total": N}`. Without a configured `sid`, it is read
-from the catalogue page (`/gkmlpt/index`), whose script sets `SID: '200165'` in `window._CONFIG`.
+`GET /gkmlpt/api/all/{column}?page=N&sid={sid}` answers `{"articles": [{"id", "title", "url",
+"display_publish_time" (epoch seconds; older answers: "date"), "publisher", "identifier", …}],
+"total": N}`. Without a configured `sid`, it is read from the catalogue page (`/gkmlpt/index`), whose
+script sets `SID: '200165'` in `window._CONFIG`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def gkmlpt_items(body: bytes, base_url: str, start: int = 0) -> tuple[int, list[
         url = article.get("url")
         if not url:
             continue
-        date = article.get("date") or article.get("first_publish_time")
+        # the live API sends `display_publish_time` (what the page shows; public crawlers of
+        # gd.gov.cn read it), older answers `date` or `first_publish_time`: epoch seconds each
+        date = article.get("display_publish_time") or article.get("date") or article.get("first_publish_time")
         if isinstance(date, int | float):
             date = datetime.fromtimestamp(date, UTC).astimezone(_CHINA).strftime("%Y-%m-%d %H:%M")
         items.append(ListItem(urljoin(base_url, url), (article.get("title") or "").strip(), date, start + i))

@@ -289,6 +289,21 @@ def test_gkmlpt_json_api_and_sid_from_catalogue():
     assert [r.url for r in lists] == ["http://www.lw.gov.cn/gkmlpt/api/all/0?page=2&sid=200165"]
 
 
+def test_gkmlpt_reads_display_publish_time():
+    """The live API's date field is `display_publish_time` (epoch seconds), as public crawlers of
+    www.gd.gov.cn/gkmlpt/api/all/5 read it; without it every item would have no list date."""
+    from crawlers.spiders.gkmlpt import gkmlpt_items
+
+    answer = json.dumps({"total": 1, "articles": [
+        {"id": 4284753, "title": "（documented shape, not a recorded answer）",
+         "url": "http://www.gd.gov.cn/gkmlpt/content/4/4284/post_4284753.html",
+         "display_publish_time": 1704067200, "publisher": "广东省人民政府办公厅"},
+    ]}, ensure_ascii=False).encode()
+    total, (item,) = gkmlpt_items(answer, "http://www.gd.gov.cn/gkmlpt/api/all/5?page=1&sid=2")
+    assert total == 1 and item.date_raw == "2024-01-01 08:00"
+    assert item.url == "http://www.gd.gov.cn/gkmlpt/content/4/4284/post_4284753.html"
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_site_search_form(method):
     spider, run = spider_for(
