@@ -19,7 +19,8 @@ FILES = Path(__file__).resolve().parents[1] / "golden" / "attachments"
 @pytest.mark.parametrize(
     ("path", "kind"),
     [("ofd/helloworld.ofd", "ofd"), ("ofd/keyword2.ofd", "ofd"), ("ofd/invoice_zj.ofd", "ofd"),
-     ("ofd/property_certificate.ofd", "ofd"), ("xls/base.xls", "xls"), ("xls/base.xlsx", "xlsx")],
+     ("ofd/property_certificate.ofd", "ofd"), ("xls/base.xls", "xls"), ("xls/base.xlsx", "xlsx"),
+     ("et/budget_targets_2019.et", "xls"), ("wps/procurement_requirements.wps", "doc")],
 )
 def test_kind_is_sniffed_from_the_bytes(path, kind):
     assert sniff_kind((FILES / path).read_bytes(), name="download.jsp") == kind
@@ -60,6 +61,39 @@ def test_spreadsheet_rows_are_text_lines(name):
     assert "2010-10-10" in lines[1]
     if name.endswith("x"):
         assert "line2\tline2\tline2" in lines
+
+
+def test_every_attachment_fixture_has_provenance():
+    import json
+
+    for family in sorted(p for p in FILES.iterdir() if p.is_dir()):
+        prov = json.loads((family / "provenance.json").read_text(encoding="utf-8"))
+        assert prov["repo"] and len(prov["commit"]) == 40, family.name
+        assert sorted(prov["files"]) == sorted(p.name for p in family.iterdir() if p.suffix != ".json")
+
+
+def test_wps_et_spreadsheet_rows_are_text_lines_and_its_figures_are_extracted():
+    """A real WPS 表格 (Kingsoft ET) file: an OLE workbook with an extra ETExtData stream."""
+    from processors.extract.extract import extract_text
+
+    text = document_text((FILES / "et/budget_targets_2019.et").read_bytes(), "xls")
+    lines = text.splitlines()
+    assert lines[0] == "【Sheet1】" and lines[2:4] == ["项目支出绩效目标表", "（2019年）"]
+    assert "预算金额\t410万元\t其中：财政拨款\t√\t\t其他资金" in lines
+    assert "项目主管部门\t金水区政府\t项目实施单位\t金水区事管局" in lines
+    assert "【Sheet2】" in lines and "\t工作时效\t2019年3月15日签订合同计划60日历天完工。" in lines
+    budget = [i for i in extract_text(text).indicators if i.label == "预算金额"]
+    assert budget and budget[0].value == 410.0 and budget[0].unit == "万元"
+
+
+def test_wps_text_document_is_read_through_its_piece_table():
+    """A real WPS 文字 file (WPS Office 12.8): Word 97 binary with a WpsCustomData stream."""
+    text = document_text((FILES / "wps/procurement_requirements.wps").read_bytes(), "doc")
+    lines = text.splitlines()
+    assert lines[0] == "附件 采购需求文件"
+    assert "第一部分采购项目内容" in lines and "六、服务期" in lines and "自合同签订之日起一年。" in lines
+    assert "第一期在合同签订之日后15个工作日内支付项目总经费的30%；" in lines
+    assert "对全区776个机团单位进行摸查整改" in text
 
 
 def test_damaged_spreadsheet_and_ofd_are_clear_errors():
