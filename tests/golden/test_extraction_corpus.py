@@ -1,6 +1,6 @@
 """The development corpus (tests/golden/extraction): its shape, the scorer's rules, and the scores the
-extractor must keep on the tuning part. The blind part is never read here (bench/extraction.py
---split blind scores it once, when the work is done)."""
+extractor must keep on the tuning part. The blind part is only checked for its shape here, never
+extracted (bench/extraction.py --split blind scores it once, when the work is done)."""
 
 from pathlib import Path
 from typing import get_args
@@ -17,7 +17,7 @@ from processors.extract.corpus import (
     unit_key,
     zone_ok,
 )
-from schemas.extracted import Indicator, Metric
+from schemas.extracted import Currency, DocType, GrowthBasis, Indicator, Metric, Scope
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "golden" / "extraction"
@@ -91,6 +91,31 @@ def test_the_tuning_part_has_its_size_and_vocabulary():
             )
     negatives = [d for d in tune if not d.expected["indicators"]]
     assert len(negatives) >= 20
+
+
+INDICATOR_KEYS = {"metric", "label", "value", "unit", "growth_pct", "period", "year", "scope", "redacted"}
+OPTIONAL_KEYS = {"completion_pct", "currency", "growth_basis", "zone"}
+
+
+def test_the_blind_part_has_its_shape_without_being_extracted():
+    # blind part 2 (y-ids), collected apart from tune; only loaded and checked here, never extracted
+    blind, tune = load_corpus(CORPUS, "blind"), load_corpus(CORPUS, "tune")
+    assert len(blind) >= 55 and all(d.id.startswith("y") for d in blind)
+    urls = [d.url for d in blind]
+    assert len(set(urls)) == len(urls) and not set(urls) & {d.url for d in tune}
+    for d in blind:
+        assert d.url.startswith("http") and d.text.strip(), d.id
+        exp = d.expected
+        assert exp["doc_type"] in get_args(DocType) and set(exp["region"]) == {"province", "city", "county"}
+        assert exp["zone"] is None or exp["zone"] in exp["zones"], d.id
+        for ind in exp["indicators"]:
+            assert INDICATOR_KEYS <= set(ind) <= INDICATOR_KEYS | OPTIONAL_KEYS, (d.id, ind)
+            assert ind["metric"] in get_args(Metric) and ind["scope"] in get_args(Scope), (d.id, ind)
+            assert ind.get("currency") in (None, *get_args(Currency)), (d.id, ind)
+            assert ind.get("growth_basis") in (None, *get_args(GrowthBasis)), (d.id, ind)
+            assert ind["value"] is not None or ind["growth_pct"] is not None or ind["redacted"], (d.id, ind)
+    negatives = [d for d in blind if not d.expected["indicators"]]
+    assert 0.12 <= len(negatives) / len(blind) <= 0.25
 
 
 def test_a_split_without_documents_loads_empty_and_the_bench_says_so(tmp_path):
