@@ -24,9 +24,10 @@ _DATE = re.compile(
 )
 _VISIBLE_LABEL = re.compile(r"(?:发布(?:时间|日期)|公开日期|发表时间|时间|日期|更新时间)\s*[:：]?\s*")
 # Labels that name the publication date itself (成文日期 is the date of writing: written_at).
-_PUBLISH_LABEL = re.compile(
-    r"(?:发布(?:时间|日期|于)|发表(?:时间|日期|于)|发稿时间|公开日期|信息时间|上线时间|发文时间)\s*[:：]?\s*"
-)
+_PUBLISH_LABEL = re.compile(r"(?:发布(?:时间|日期|于)|发表(?:时间|日期|于)|发稿时间)\s*[:：]?\s*")
+# Labels of a date that is usually, not always, the day of publication: a 信息公开 catalogue's 公开日期
+# can be a hand-typed 生成日期 (the day a law takes effect), so the CMS's own record may overrule it.
+_WEAK_PUBLISH_LABEL = re.compile(r"(?:公开日期|信息时间|上线时间|发文时间)\s*[:：]?\s*")
 # <meta> names that mean "published" (not "modified"), in order of trust.
 _PUBLISH_META = (
     "pubdate", "publishdate", "article:published_time", "og:published_time", "datepublished",
@@ -145,9 +146,10 @@ def date_from_publish_meta(tree: lxml_html.HtmlElement) -> datetime | None:
     return None
 
 
-def date_labelled(text: str) -> datetime | None:
-    """A date printed after 发布日期 / 发布时间 / 发表时间 / 公开日期 (never 成文日期)."""
-    for label in _PUBLISH_LABEL.finditer(text):
+def date_labelled(text: str, *, weak: bool = False) -> datetime | None:
+    """A date printed after 发布日期 / 发布时间 / 发表时间 (never 成文日期); with ``weak``, after
+    公开日期 / 信息时间 / 上线时间 / 发文时间 instead."""
+    for label in (_WEAK_PUBLISH_LABEL if weak else _PUBLISH_LABEL).finditer(text):
         match = _DATE.match(text, label.end())
         if match and (value := _from_match(match)):
             return value
@@ -192,15 +194,26 @@ def publication_date(tree: lxml_html.HtmlElement, visible: str, *, title: str | 
                      table: dict[str, str], url: str | None) -> tuple[datetime | None, str]:
     """Publication date and its source, in the order a reader trusts them.
 
-    发布日期/发布时间 (the 信息公开 table or a labelled line) and the CMS's publish meta; then a date
-    printed next to the headline; then htmldate; then the URL. ``(None, "none")`` when nothing is found.
+    发布日期/发布时间 (the 信息公开 table or a labelled line); then 公开日期 and its like, unless the CMS's
+    publish meta and the URL agree on another day; then the publish meta; then a date printed next to the
+    headline; then htmldate; then the URL. ``(None, "none")`` when nothing is found.
     """
     if table.get("发布日期") and (value := parse_date(table["发布日期"])):
         return value, "visible"
     if value := date_labelled(visible):
         return value, "visible"
-    if value := date_from_publish_meta(tree):
-        return value, "meta"
+    meta = date_from_publish_meta(tree)
+    weak = parse_date(table["公开日期"]) if table.get("公开日期") else None
+    weak = weak or date_labelled(visible, weak=True)
+    if weak:
+        # The CMS's publish record, confirmed by the date its URL was made with (t20180314_…), outweighs
+        # a catalogue date that disagrees with both.
+        in_url = date_from_url(url) if url else None
+        if meta and in_url and meta.date() == in_url.date() != weak.date():
+            return meta, "meta"
+        return weak, "visible"
+    if meta:
+        return meta, "meta"
     if value := date_near_title(visible, title):
         return value, "visible"
     if value := date_from_htmldate(tree):

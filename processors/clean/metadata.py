@@ -80,26 +80,47 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "发布机构": ("发布机构", "发文机关", "发文单位", "发布单位", "成文单位"),
     "主题分类": ("主题分类", "信息分类", "组配分类", "分类"),
     "成文日期": ("成文日期", "成文时间", "印发日期"),
-    "发布日期": ("发布日期", "发布时间", "公开日期"),
+    "发布日期": ("发布日期", "发布时间"),
+    # The 信息公开 catalogue's own date: usually the day of publication, sometimes a hand-typed one
+    # (生成日期, the date a law takes effect); dates.publication_date weighs it below 发布日期.
+    "公开日期": ("公开日期",),
     "生效日期": ("生效日期", "实施日期"),
     "有效性": ("有效性", "时效性", "效力状态"),
     "主题词": ("主题词", "关键词"),
     "公开方式": ("公开方式",),
 }
+# Catalogue cells that only name the record (名称 | 语种 | 信息格式 | 内容概述 ...): read as bare label
+# cells only (``<td>名称</td><td>…</td>``), never as ``label：`` in a line, where 名称 is an ordinary word.
+CATALOGUE_CELLS: dict[str, tuple[str, ...]] = {
+    "名称": ("名称", "信息名称", "文件名称"),
+    "语种": ("语种",),
+    "信息格式": ("信息格式", "载体类型", "记录形式"),
+    "内容概述": ("内容概述", "内容概要", "内容摘要"),
+    "相关信息": ("相关信息", "相关文件"),
+    "生成日期": ("生成日期",),
+    "有效期": ("有效期",),
+    "公开范围": ("公开范围",),
+    "公开时限": ("公开时限",),
+}
 _LABEL_TO_FIELD = {label: name for name, labels in TABLE_FIELDS.items() for label in labels}
+_CELL_TO_FIELD = {label: name for name, labels in CATALOGUE_CELLS.items() for label in labels}
 _TABLE_LABEL = re.compile(
     r"(?P<label>" + "|".join(_spaced(x) for x in sorted(_LABEL_TO_FIELD, key=len, reverse=True)) + r")"
     r"\s*[:：]\s*"
 )
 # A table cell holding only a label, its value in the next cell (``<td>索引号</td><td>0114…</td>``).
 _BARE_LABEL = re.compile(
-    r"^(?:" + "|".join(_spaced(x) for x in sorted(_LABEL_TO_FIELD, key=len, reverse=True)) + r")$"
+    r"^(?:" + "|".join(_spaced(x) for x in sorted({**_LABEL_TO_FIELD, **_CELL_TO_FIELD}, key=len,
+                                                   reverse=True)) + r")$"
 )
 
 
 def _label_only(line: str) -> str | None:
     line = line.strip(" |｜:：")
-    return _LABEL_TO_FIELD[re.sub(r"\s+", "", line)] if _BARE_LABEL.match(line) else None
+    if not _BARE_LABEL.match(line):
+        return None
+    key = re.sub(r"\s+", "", line)
+    return _LABEL_TO_FIELD.get(key) or _CELL_TO_FIELD[key]
 
 
 def table_fields(visible: str, *, max_lines: int = 400) -> dict[str, str]:
@@ -114,8 +135,10 @@ def table_fields(visible: str, *, max_lines: int = 400) -> dict[str, str]:
         bare = _label_only(line)
         if bare is not None:
             nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            # (an empty cell's label is followed by the body's first sentence, which is no value)
+            sentence = len(nxt) > 40 and nxt[-1] in "。！？；"
             if nxt and bare not in fields and _label_only(nxt) is None and not _TABLE_LABEL.match(nxt) \
-                    and len(nxt) <= 120:
+                    and len(nxt) <= 120 and not sentence:
                 fields[bare] = nxt
             continue
         found = list(_TABLE_LABEL.finditer(line))
@@ -130,6 +153,8 @@ def table_fields(visible: str, *, max_lines: int = 400) -> dict[str, str]:
             name = _LABEL_TO_FIELD[re.sub(r"\s+", "", match.group("label"))]
             if value and len(value) <= 120 and name not in fields:
                 fields[name] = value
+    if not fields.keys() & TABLE_FIELDS.keys():  # 名称 | 语种 alone is some other table, not a header
+        return {}
     return fields
 
 
@@ -184,9 +209,15 @@ def _cells(line: str) -> str:
     return re.sub(r"\s*\|\s*", " ", line).strip()
 
 
+# A bar of page buttons and nothing else: "[ 打印 | 关闭 ]", "【收藏】【打印】【关闭】".
+_BUTTON_BAR = re.compile(
+    r"^[\s\[【(（]*(?:(?:打印|打印本页|关闭|关闭窗口|返回|返回顶部|收藏|分享|推荐|顶部)[\s|｜/、\\\]】)）\[【(（]*)+$"
+)
+
+
 def _furniture(line: str) -> bool:
     line = _cells(line)
-    if not line:
+    if not line or _BUTTON_BAR.match(line):
         return True
     marks = {m.group(0) for m in BOILERPLATE.finditer(line)}
     if marks and (len(line) <= 100 or len(marks) >= 2):

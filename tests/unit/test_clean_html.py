@@ -193,3 +193,39 @@ def test_a_page_without_a_head_title_takes_its_marked_headline():
     html = ("<html><body><div class='nav'>首页</div><div class='post'><a id='viewpost1_TitleUrl' href='/p/1'>"
             "十三岁女孩辍学后的生活(附图)</a></div>" + f"<div class='content'>{BODY}</div></body></html>")
     assert extract_html(html).title == "十三岁女孩辍学后的生活(附图)"
+
+
+CATALOGUE = ("<table><tr><td>索 引 号</td><td>Whgs-16-02-010</td><td>信息分类</td><td></td></tr>"
+             "<tr><td>发布机构</td><td>武汉市工商局</td><td>公开日期</td><td>2018-01-01</td></tr>"
+             "<tr><td>名称</td><td colspan='3'>关于印发优化营商环境实施方案的通知</td></tr>"
+             "<tr><td>语种</td><td>中文</td><td>信息格式</td><td>html</td></tr>"
+             "<tr><td>内容概述</td><td></td></tr><tr><td>相关信息</td><td></td></tr></table>")
+
+
+def test_catalogue_cells_leave_the_text_and_an_empty_cell_takes_no_sentence():
+    html = page().replace("<div class='content'>", CATALOGUE + "<div class='content'>")
+    doc = prepare(raw(html))
+    assert doc.index_number == "Whgs-16-02-010"
+    assert doc.text.startswith("为进一步优化营商环境")
+    assert "语种" not in doc.text and "内容概述" not in doc.text
+    # the body's first sentence after an empty 相关信息 cell is not that cell's value
+    assert "相关信息" not in doc.gov_fields
+    # without an 信息公开 field, a body table headed 名称 | 语种 is nobody's header
+    assert table_fields("名称\n数量\n语种\n中文") == {}
+
+
+def test_catalogue_date_yields_to_the_publish_meta_the_url_confirms():
+    html = page(head="<meta name='PubDate' content='2018-03-14 11:30'>").replace("<h1>", CATALOGUE + "<h1>")
+    trs_url = "http://gsj.example.gov.cn/zwgk/201803/t20180314_224599.html"
+    doc = prepare(raw(html, url=trs_url))
+    assert doc.published_at == datetime(2018, 3, 14, 11, 30, tzinfo=CST) and doc.published_at_source == "meta"
+    # the catalogue's date stands when nothing confirms the meta, and 发布日期 always stands
+    assert prepare(raw(html)).published_at == datetime(2018, 1, 1, tzinfo=CST)
+    labelled = html.replace("公开日期", "发布日期")
+    assert prepare(raw(labelled, url=trs_url)).published_at == datetime(2018, 1, 1, tzinfo=CST)
+
+
+def test_a_bar_of_page_buttons_leaves_the_text():
+    html = page().replace("</div><div class='footer'>", "<p>[ 打印 | 关闭 ]</p></div><div class='footer'>")
+    doc = prepare(raw(html))
+    assert doc.text.endswith("年底前报送落实情况。")
