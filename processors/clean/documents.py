@@ -100,10 +100,96 @@ def docx_text(data: bytes) -> str:
 
 
 _FIELD = re.compile(r"\x13[^\x13\x14\x15]*\x14?([^\x13\x15]*)\x15")
+_SPRM_P_IN_TABLE, _SPRM_P_TTP = 0x2416, 0x2417  # sprmPFInTable, sprmPFTtp (the row-end mark)
+_ROW_END = "\x1e"
+
+
+def _sprm_flags(grpprl: bytes) -> tuple[bool, bool]:
+    """(in a table, is a row end) from a paragraph's property modifiers ([MS-DOC] 2.6.2)."""
+    in_table = ttp = False
+    pos = 0
+    while pos + 2 <= len(grpprl):
+        sprm = struct.unpack_from("<H", grpprl, pos)[0]
+        pos += 2
+        spra = sprm >> 13
+        if spra in (0, 1):
+            size = 1
+        elif spra in (2, 4, 5):
+            size = 2
+        elif spra == 3:
+            size = 4
+        elif spra == 7:
+            size = 3
+        elif sprm == 0xD608:  # sprmTDefTable: a two-byte size
+            size = struct.unpack_from("<H", grpprl, pos)[0] + 1
+        else:
+            size = grpprl[pos] + 1 if pos < len(grpprl) else 0
+        if sprm == _SPRM_P_IN_TABLE:
+            in_table = bool(grpprl[pos])
+        elif sprm == _SPRM_P_TTP:
+            ttp = bool(grpprl[pos])
+        pos += size
+    return in_table, ttp
+
+
+def _paragraphs(word: bytes, table: bytes) -> tuple[list[int], list[tuple[int, bool, bool]]]:
+    """Paragraph starts (stream offsets, sorted) and (end, in table, row end) for each, from the
+    PAPX pages (PlcBtePapx, [MS-DOC] 2.8.6 and 2.9.175); empty when they cannot be read."""
+    import bisect
+
+    starts: list[int] = []
+    info: list[tuple[int, bool, bool]] = []
+    try:
+        fc_plc, lcb_plc = struct.unpack_from("<II", word, 0x102)
+        plc = table[fc_plc : fc_plc + lcb_plc]
+        n = (len(plc) - 4) // 8
+        pages = struct.unpack_from(f"<{n}I", plc, 4 * (n + 1)) if n > 0 else ()
+        for pn in pages:
+            page = word[(pn & 0x3FFFFF) * 512 : (pn & 0x3FFFFF) * 512 + 512]
+            if len(page) < 512:
+                continue
+            cpara = page[511]
+            fcs = struct.unpack_from(f"<{cpara + 1}I", page, 0)
+            for i in range(cpara):
+                b_offset = page[4 * (cpara + 1) + 13 * i] * 2
+                in_table = ttp = False
+                if b_offset:
+                    cb = page[b_offset]
+                    body = (page[b_offset + 1 : b_offset + 2 * cb] if cb
+                            else page[b_offset + 2 : b_offset + 2 + 2 * page[b_offset + 1]])
+                    in_table, ttp = _sprm_flags(body[2:])  # after the style index
+                at = bisect.bisect_left(starts, fcs[i])
+                starts.insert(at, fcs[i])
+                info.insert(at, (fcs[i + 1], in_table, ttp))
+    except (struct.error, IndexError):
+        return [], []
+    return starts, info
+
+
+def _marks(decoded: str, offset_of, starts: list[int], info: list[tuple[int, bool, bool]]) -> str:
+    """Table marks of one piece: a cell end becomes a tab, a row end a line break, a paragraph
+    break inside a cell a space (so each table row stays one text line)."""
+    import bisect
+
+    if not starts or ("\x07" not in decoded and "\r" not in decoded):
+        return decoded
+    out = list(decoded)
+    for match in re.finditer("[\x07\r]", decoded):
+        pos = offset_of(match.start())
+        at = bisect.bisect_right(starts, pos) - 1
+        in_table = ttp = False
+        if at >= 0 and pos < info[at][0]:
+            _, in_table, ttp = info[at]
+        if match.group() == "\x07":
+            out[match.start()] = _ROW_END if ttp else "\x07"
+        elif in_table and not ttp:
+            out[match.start()] = " "
+    return "".join(out)
 
 
 def doc_text(data: bytes) -> str:
-    """Main-document text of a Word 97-2003 file, read through its piece table ([MS-DOC] 2.8.35)."""
+    """Main-document text of a Word 97-2003 or WPS 文字 file, read through its piece table
+    ([MS-DOC] 2.8.35); table cells are tab-separated and each table row is one line."""
     import olefile
 
     try:
@@ -135,6 +221,7 @@ def doc_text(data: bytes) -> str:
     plc = clx[pos + 5 : pos + 5 + lcb]
     n = (lcb - 4) // 12
     cps = struct.unpack_from(f"<{n + 1}I", plc, 0)
+    starts, info = _paragraphs(word, table)
     chunks: list[str] = []
     for i in range(n):
         start, end = cps[i], (min(cps[i + 1], ccp_text) if ccp_text > 0 else cps[i + 1])
@@ -144,11 +231,15 @@ def doc_text(data: bytes) -> str:
         count = end - start
         if fc & 0x40000000:
             offset = (fc & ~0x40000000) // 2
-            chunks.append(word[offset : offset + count].decode("cp1252", errors="replace"))
+            piece = word[offset : offset + count].decode("cp1252", errors="replace")
+            chunks.append(_marks(piece, lambda k, o=offset: o + k, starts, info))
         else:
-            chunks.append(word[fc : fc + 2 * count].decode("utf-16-le", errors="replace"))
+            piece = word[fc : fc + 2 * count].decode("utf-16-le", errors="replace")
+            chunks.append(_marks(piece, lambda k, o=fc: o + 2 * k, starts, info))
     text = _FIELD.sub(r"\1", "".join(chunks))
+    text = text.replace("\x07" + _ROW_END, _ROW_END)  # the last cell's mark before its row end
     text = text.replace("\r", "\n").replace("\x07", "\t").replace("\x0b", "\n").replace("\x0c", "\n")
+    text = text.replace(_ROW_END, "\n")
     return re.sub(r"[\x00-\x08\x0e-\x1f]", "", text)
 
 

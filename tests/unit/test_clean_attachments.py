@@ -93,7 +93,13 @@ def test_wps_text_document_is_read_through_its_piece_table():
     assert lines[0] == "附件 采购需求文件"
     assert "第一部分采购项目内容" in lines and "六、服务期" in lines and "自合同签订之日起一年。" in lines
     assert "第一期在合同签订之日后15个工作日内支付项目总经费的30%；" in lines
-    assert "对全区776个机团单位进行摸查整改" in text
+    # the table of 项目概况: one line per row, cells tab-separated, paragraphs inside a cell spaced
+    assert "序号\t项目内容\t量化指标\t需求说明" in lines
+    row = next(line for line in lines if line.startswith("1\t对强制分类机团单位摸查整改\t"))
+    assert "对全区776个机团单位进行摸查整改" in row and "A档物业小区占比达40%" in row
+    assert lines[lines.index(row) + 1].startswith("2\t对全区物业小区开展站桶指导培训")
+    row4 = "4\t对全区三类单位组织分类培训指导\t对全区18个街道的三类单位进行专项培训，每个街道组织2场；"
+    assert row4 + "区组织2场专项培训；共38场。\t" in lines
 
 
 def test_damaged_spreadsheet_and_ofd_are_clear_errors():
