@@ -1,15 +1,24 @@
-"""`kind: search`: the site's own search (TRS was5, Hanweb jrobot, 开普云 …), a GET or POST form with
-a query per configured word; result pages are read like list pages (`listing.selectors`)."""
+"""`kind: search`: the site's own search (TRS was5, Hanweb jrobot/jsearchfront, 开普云 …), a GET or POST
+form with a query per configured word; result pages are read like list pages (`listing.selectors`).
+
+Hanweb's jsearchfront (`/jsearchfront/interfaces/cateSearch.do`, the search of the Zhejiang and Jiangxi
+portals) answers JSON, `{"result": ["<div class='jcse-result-box'>…</div>", …], "total": N}`, one HTML
+row per hit, whose links go through its click counter `visit/link.do?url=<the page>`: the rows are read
+as one result page and each link is unwrapped to the page itself.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import dataclasses
+import json
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from crawlers.listing import parse_list_items
+from crawlers.listing import ListItem, parse_list_items
 from crawlers.spiders.base import SourceSpider, decoded_text
 
 
@@ -49,11 +58,42 @@ class SearchSpider(SourceSpider):
 
     def parse_list(self, response: Response):
         self.run.count("pages")
-        sel = Selector(text=decoded_text(response), base_url=response.url)
-        items = parse_list_items(sel, response.url, self.source.listing.selectors)
+        sel = Selector(text=result_html(decoded_text(response)), base_url=response.url)
+        items, seen = [], set()
+        for item in parse_list_items(sel, response.url, self.source.listing.selectors):
+            item = unwrap_click_counter(item)
+            if item.url not in seen:
+                seen.add(item.url)
+                items.append(item)
         query, page = response.meta["query"], response.meta["page"]
         yield from self.handle_items(items, response.url, context=query)
         pages_done = page - self.cfg.first_page + 1
         more = items and self.cfg.page_param and pages_done < self.source.listing.max_pages
         if more and not self.page_is_known(items):
             yield self.search_request(query, page + 1)
+
+
+_HIGHLIGHT_RE = re.compile(r"</?(?:em|font)\b[^>]*>", re.I)
+
+
+def result_html(text: str) -> str:
+    """The HTML of one result page: the page itself, or the rows of a jsearchfront JSON answer; without
+    the query's highlight tags (`关于<em>开发区</em>…`), which would split titles."""
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        rows = data.get("result") if isinstance(data, dict) else None
+        if isinstance(rows, list) and all(isinstance(row, str) for row in rows):
+            text = "<div>" + "".join(rows) + "</div>"
+    return _HIGHLIGHT_RE.sub("", text)
+
+
+def unwrap_click_counter(item: ListItem) -> ListItem:
+    """`…/visit/link.do?url=<page>&…` (jsearchfront's click counter) → the page it points to."""
+    parts = urlsplit(item.url)
+    if not parts.path.endswith("/visit/link.do"):
+        return item
+    target = parse_qs(parts.query).get("url", [""])[0]
+    return dataclasses.replace(item, url=target) if target.startswith(("http://", "https://")) else item

@@ -326,3 +326,37 @@ def test_site_search_form(method):
     articles, lists = split(spider.parse_list(response(HtmlResponse, first.url, results, **first.meta)))
     assert [a.url for a in articles] == [f"http://www.syskfq.gov.cn/art/{i}.html" for i in range(1, 4)]
     assert len(lists) == 1 and lists[0].meta["page"] == 2
+
+
+def test_site_search_jsearchfront_json_rows_and_click_counter_links():
+    """Hanweb jsearchfront (cateSearch.do) answers JSON whose `result` holds one HTML row per hit, its
+    links through `visit/link.do?url=`; documented shape (the row markup public crawlers of
+    sousuo.jiangxi.gov.cn parse), not a recorded answer."""
+    spider, run = spider_for(
+        {"id": "jx", "start_urls": ["http://sousuo.jiangxi.gov.cn/"], "allowed_domains": ["jiangxi.gov.cn"],
+         "listing": {"kind": "search", "max_pages": 1,
+                     "selectors": {"item": "div.jcse-result-box", "link": "div.jcse-news-title a",
+                                   "date": "span.jcse-news-date"},
+                     "search": {"url": "http://sousuo.jiangxi.gov.cn/jsearchfront/interfaces/cateSearch.do",
+                                "method": "POST", "query_param": "q", "queries": ["开发区"],
+                                "params": {"websiteid": "360000000000000", "cateid": "1517", "tpl": "49"},
+                                "page_param": "p"}}}
+    )
+    (first,) = list(spider.start_list_requests())
+    assert first.method == "POST" and b"cateid=1517" in first.body and b"p=1" in first.body
+    row = (
+        '<div class="jcse-result-box news-result"><div class="jcse-news-title">'
+        '<a target="_blank" href="visit/link.do?url=http%3A%2F%2Fwww.jiangxi.gov.cn%2Fart%2F2022%2F1%2F21%2F'
+        'art_64505_{n}.html&amp;q=x">示例<em>开发区</em>{n}</a></div>'
+        '<div class="jcse-news-url"><a>www.jiangxi.gov.cn/art/2022/1/21/art_64505_{n}.html</a></div>'
+        '<span class="jcse-news-date">2022-01-2{n}</span></div>'
+    )
+    answer = json.dumps({"total": 2, "result": [row.format(n=1), row.format(n=2), row.format(n=1)]},
+                        ensure_ascii=False).encode()
+    articles, lists = split(spider.parse_list(response(TextResponse, first.url, answer, **first.meta)))
+    assert [a.url for a in articles] == [
+        "http://www.jiangxi.gov.cn/art/2022/1/21/art_64505_1.html",
+        "http://www.jiangxi.gov.cn/art/2022/1/21/art_64505_2.html",
+    ]
+    assert [(a.meta["item"].title, a.meta["item"].date_raw) for a in articles] == [
+        ("示例开发区1", "2022-01-21"), ("示例开发区2", "2022-01-22")]  # <em> highlight dropped
