@@ -90,17 +90,23 @@ class Context:
     head_frame: tuple[str | None, int | None] = (None, None)  # period and year stated by the title
 
 
+# the only characters the two scans below act on: jumping from one to the next skips the rest of the text
+_SEG_CHARS = re.compile("[" + re.escape(_OPEN + _CLOSE + "".join(sorted(_SEG_DELIMS))) + "]")
+_PAREN_CHARS = re.compile(r"[(（〔\[)）〕\]]")
+
+
 def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     segs = []
     depth = 0
     seg_start = start
-    for i in range(start, end):
-        ch = text[i]
+    for m in _SEG_CHARS.finditer(text, start, end):
+        ch = m.group()
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in _SEG_DELIMS:
+        elif depth == 0:
+            i = m.start()
             if ch == "," and i > 0 and text[i - 1].isdigit() and _THOUSANDS.match(text, i):
                 continue  # 5,335.64亿元: a thousands separator, not a comma
             segs.append((seg_start, i))
@@ -110,15 +116,22 @@ def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _paren_mask(text: str, start: int, end: int) -> list[bool]:
+    """mask[i - start]: is text[i] inside brackets (the brackets included)."""
+    mask = [False] * (end - start)
     depth = 0
-    mask = []
-    for i in range(start, end):
-        ch = text[i]
-        if ch in "(（〔[":
+    open_at = 0
+    for m in _PAREN_CHARS.finditer(text, start, end):
+        i = m.start() - start
+        if m.group() in "(（〔[":
+            if depth == 0:
+                open_at = i
             depth += 1
-        mask.append(depth > 0)
-        if ch in ")）〕]":
-            depth = max(0, depth - 1)
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                mask[open_at : i + 1] = [True] * (i + 1 - open_at)
+    if depth > 0:
+        mask[open_at:] = [True] * (len(mask) - open_at)
     return mask
 
 
