@@ -61,7 +61,7 @@ class Gazetteer:
     names: dict[str, list[Place]]  # written form -> places
     by_code: dict[str, Place]
     by_prefix: dict[str, tuple[str, ...]]  # first two characters -> names, longest first
-    first_chars: re.Pattern[str]  # a character class of every name's first character
+    first_chars: re.Pattern[str]  # a name's first character, followed by one that can be its second
     zone_stems: re.Pattern[str] | None = None  # a city or county stem that names a zone (新余经开区)
     stems: dict[str, Place] | None = None
 
@@ -123,7 +123,11 @@ def gazetteer() -> Gazetteer:
     for name in names:
         prefix.setdefault(name[:2], []).append(name)
     by_prefix = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in prefix.items()}
-    first = re.compile("[" + re.escape("".join(sorted({n[0] for n in names}))) + "]")
+    # a position can start a name only if its character opens one and the next can follow it: the lookahead
+    # leaves a third of the positions a first-character class alone would give to the Python loop
+    firsts = "".join(sorted({n[0] for n in names}))
+    seconds = "".join(sorted({n[1] for n in names}))
+    first = re.compile("[" + re.escape(firsts) + "](?=[" + re.escape(seconds) + "])")
     ordered = sorted(stems, key=len, reverse=True)
     zone_stems = re.compile("(" + "|".join(map(re.escape, ordered)) + ")(?=" + _ZONE_AFTER_STEM + ")")
     return Gazetteer(
