@@ -46,7 +46,7 @@ _SUBJECT = re.compile(r"第[一二三]产业|[\u4e00-\u9fff]{2,6}业")
 _RATIO = re.compile(r"率|占比|比重|比例")
 _ADVERBIAL = {"投资", "投入", "资金", "出资"}
 _STATE = re.compile(r"在谈|在建|现有|已有|已投产|存量")
-_TOPIC_WORDS = re.compile(r"[\s\d年月份至\-截止底末上下半前三季度全今以来]*")
+_TOPIC_WORDS = re.compile(r"[\s\d年月份日至\-—–~到截止底末上下半前一二三四五六七八九十第首季度全今以来]*")
 _PAREN = re.compile(r"\([^()]*\)|（[^（）]*）|〔[^〔〕]*〕|\[[^\[\]]*\]")
 _POST_NOUN = re.compile(r"^([^\d,;、:。()]{0,16}?(?:企业|项目|公司|工厂|主体))([^\d,;、:。]{0,20})")
 _VERBISH = {"v", "d", "ad", "vd", "p"}
@@ -1082,6 +1082,20 @@ _THIS_YEAR = re.compile(r"今年|本年|全年|年度")
 _LAST_YEAR = re.compile(r"(?<![比较与同])去年(?!同期|同月|底|末|年底|\d)")
 _BRACKET_PERIOD = re.compile(r"\s*[(（]([^()（）]{2,10}月[^()（）]{0,3})[)）]")
 _COMPARISON_YEAR = re.compile(r"(?:是|较|比|相比|同比|高于|低于|超过)(?:19|20)\d{2}年[^,;:。]*")
+# 较1-9月回落1.6个百分点, 比一季度提高0.9个百分点, 比6月份前进1位: the period compared with is not the figure's
+_COMPARISON_PERIOD = re.compile(
+    r"(?:较|比|相比|高于|低于|快于|慢于)(?:今年|上年|去年)?"
+    r"(?:\d{1,2}\s*[-—–~至到]+\s*\d{1,2}|\d{1,2}|[一二三四五六七八九十]{1,2}[-—–~至到][一二三四五六七八九十]{1,2}|"
+    r"前[\d一二三四五六七八九十]{1,2}个?|第?[一二三四]|上|下|前三)(?:月份?|季度|半年)"
+)
+# 一季度全市新批…, 1-10月园区实现…: a period written right before the subject frames the paragraph as
+# one in topic position does
+_PERIOD_HEAD = re.compile(
+    r"\s*(?:今年|本年|(?:19|20)\d{2}\s?年)?"
+    r"(?P<p>(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月?(?:份)?\s*[-—–~至到]+\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?|"
+    r"前[\d一二三四五六七八九十]{1,2}个?月|截[至止]\d{1,2}月(?:底|末)|上半年|前三季度|第?一季度|首季度?)"
+    r"(?=全区|全市|全县|全州|全省|全盟|该区|园区|开发区|高新区|经开区|我区|我市|我县|全国|[\u4e00-\u9fff]{2,8}(?:区|园)(?:共|累计|实现|完成|新|规|工业))"
+)
 
 
 def _year_of(text: str, start: int, end: int) -> int | None:
@@ -1143,6 +1157,11 @@ def _next_frame(
         head = _BARE_YEAR_HEAD.search(text, s0, min(s1, s0 + 40))
         if head and not P.PERIOD.search(text, s0, head.end()):
             return "全年", _year_of(head.group(), 0, len(head.group()))
+        ph = _PERIOD_HEAD.match(text, s0, min(s1, s0 + 40))
+        if ph:
+            p = _period_of(ph.group("p"), 0, len(ph.group("p")))
+            if p:
+                return p, _year_of(ph.group(), 0, len(ph.group())) or frame[1]
         last = re.match(r"\s*(?:据[^,，]{0,12},)?\s*(去年|上年)\s*[,，]", text[s0:s1])
         if last:
             return "全年", doc_year - 1 if doc_year else None  # 据统计,去年,全市重点开发园区…
@@ -1160,7 +1179,7 @@ def _next_frame(
 def _resolve_context(
     text: str, d: _Draft, s0: int, frame: tuple[str | None, int | None], ctx: Context
 ) -> None:
-    head = _blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE)
+    head = _blank(_blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE), _COMPARISON_PERIOD)
     frame_period, frame_year = frame
     after = _BRACKET_PERIOD.match(text, d.extra.get("value_end", d.end)) or _BRACKET_PERIOD.match(text, d.end)
     d.period = d.extra.get("period") or (
