@@ -169,15 +169,21 @@ _DATE_LINE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})(?:[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?!\d)|年\d{1,2}月\d{1,2}日)"
     r"|(?<!\d)\d{1,2}\.\d{1,2}\.((?:19|20)\d{2})(?!\d)"
 )
+_THIS_YEAR = re.compile(r"今年|本年")
 _TAIWAN = re.compile(r"臺|台湾|台灣|新台币|國科會|国科会|中央社|竹科|中科|南科|加工出口区")
 
 
 def report_year(title: str | None, head: str, headings: list[str]) -> int | None:
     """The year the report is about: stated in the title or head (a Taiwanese 103年 = 2014), else the
     year of a date line (发布时间 2015-08-06, 2015年08月06日, 26.10.2017)."""
+    dated = next((m for m in (_DATE_LINE.search(src) for src in (title or "", head)) if m), None)
     for source in (title or "", head):
         m = _STATED_YEAR.search(source)
         if m:
+            if dated and _THIS_YEAR.search(source, 0, m.start()):
+                # 2025-10-31 … 今年前三季度 … 2024年进出口值: the text speaks of this year before naming any
+                # other, so the date line gives the report year
+                return int(dated.group(1) or dated.group(2))
             return int(m.group(1))
         if _TAIWAN.search(source) and (roc := _ROC_YEAR.search(source)):
             return int(roc.group(1)) + 1911
