@@ -1115,6 +1115,7 @@ def head_frame(title: str | None, first_line: str) -> tuple[str | None, int | No
         if not src:
             continue
         src = _COMPARISON_YEAR.sub(lambda m: " " * len(m.group()), src)
+        src = _blank(src, P.EVENT)  # 市举行2022年第四季度项目集中开工活动: the date of an event
         first = P.PERIOD.search(src)
         p = _period_of(src, 0, first.end()) if first else None
         y = _year_of(src, 0, len(src))
