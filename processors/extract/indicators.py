@@ -50,6 +50,8 @@ _TOPIC_WORDS = re.compile(r"[\s\d年月份日至\-—–~到截止底末上下�
 _PAREN = re.compile(r"\([^()]*\)|（[^（）]*）|〔[^〔〕]*〕|\[[^\[\]]*\]")
 _POST_NOUN = re.compile(r"^([^\d,;、:。()]{0,16}?(?:企业|项目|公司|工厂|主体))([^\d,;、:。]{0,20})")
 _VERBISH = {"v", "d", "ad", "vd", "p"}
+# the verbs that make a count of firms or projects an indicator (签约, 引进, 开工…)
+_COUNT_SIGNAL = re.compile(r"签约|签订|引进|招引|新开工|开工|竣工|投产|在谈|在建|入驻|落户|新增|新设|注册")
 _THRESHOLD_AFTER = re.compile(
     r"^(?:以上|及以上|级)?(?:的)?[^\d,;、:。]{0,6}?(?:项目|企业|公司)"
     r"|^、(?:约|近)?[\d.]+(?:万亿|亿|万)?(?:元|美元)(?:以上|及以上)?[^\d,;、:。]{0,6}?(?:项目|企业)"
@@ -884,7 +886,11 @@ def _value(
     if kind == "count":
         post = _post_noun_label(text, m.end(), seg_end)
         bare = re.sub(r"^(?:其中|如|另有|包括)", "", raw.strip(" \"'“”"))
-        if post and (not bare or _ACQ.match(label) or bare.endswith("等")):
+        # 共计12个签约项目, 引进37家新创企业, 共有98个项目集中开工: the noun after the count names it when the
+        # words before name no counted thing of their own
+        noun_after = post and not count_noun_pattern().search(label) and not veto_pattern().search(raw)
+        named_before = not bare or _ACQ.match(label) or bare.endswith("等")
+        if post and (named_before or noun_after):
             noun, predicate = post
             predicate = predicate.strip()
             if not _predicate_ok(predicate):
@@ -901,6 +907,8 @@ def _value(
                 if sig and sig.group(1) not in noun:
                     verb = sig.group(1)
             lab = verb + noun + predicate
+            if not named_before and not _COUNT_SIGNAL.search(verb + predicate):
+                return True  # 为90余家企业出具…: a count of firms served, not of firms gained
             if _is_economic(lab):
                 local.append(
                     _Draft(
