@@ -36,7 +36,7 @@ GROWTH = re.compile(
     r"(?:(?<=成)\s?(?P<cheng>半|\d(?![\d.%])))?(?P<post>以上|左右)?"
 )
 COMPLETION = re.compile(
-    rf"(?:完成(?:了)?|占)(?:全年|年度|本年|年)?(?:目标任务|目标|任务|计划)(?:的)?(?P<num>{NUM})%"
+    rf"(?:完成(?:了)?|占)(?:全年|年度|本年|年初|年)?(?:投资)?(?:目标任务|目标|任务|计划|预算)(?:的)?(?P<num>{NUM})%"
 )
 COMPLETION_RATE = re.compile(rf"完成率(?:为|达到|达)?(?P<num>{NUM})%")
 PERCENT = re.compile(
