@@ -847,6 +847,14 @@ def _base_label(local: list[_Draft], drafts: list[_Draft], sent_id: int) -> str 
     return None
 
 
+_UNIT_NUM = re.compile(r"^[\d.,]+|^[*Xx×]+|^[零〇一二两三四五六七八九十百千]+")
+_UNIT_YU = re.compile(r"^(余|多)")
+_UNIT_POST = re.compile(r"(以上|左右|多)$")
+_BARE_LEAD = re.compile(r"^(?:其中|如|另有|包括)")
+_TOTAL_WORD = re.compile(r"累计|总数|总计|合计")
+_COUNT_TAIL = re.compile(r"^(?:以上|左右|多|余)")
+
+
 def _value(
     text, m, mention, label, label_start, raw, prev, adjacent, seg_idx, seg_end, sent_id, s0, in_sub, local,
     carried=None,
@@ -875,9 +883,9 @@ def _value(
         return True  # 投资50万元高标准建设…: the amount spent on one thing, said in passing
     approx = _approx(m)
     # units as written: keep the written unit (yu/multiplier included), minus 余/多
-    unit_out = re.sub(r"^[\d.,]+|^[*Xx×]+|^[零〇一二两三四五六七八九十百千]+", "", unit_written).lstrip()
-    unit_out = re.sub(r"^(余|多)", "", unit_out)
-    unit_out = re.sub(r"(以上|左右|多)$", "", unit_out).replace("余", "").replace("多", "")
+    unit_out = _UNIT_NUM.sub("", unit_written).lstrip()
+    unit_out = _UNIT_YU.sub("", unit_out)
+    unit_out = _UNIT_POST.sub("", unit_out).replace("余", "").replace("多", "")
     u_start = m.start("mult") if m.group("mult") else m.start("base")
     u_end = m.end("twd2") if m.group("twd2") else m.end("base")
     unit_span = (
@@ -885,7 +893,7 @@ def _value(
     )
     if kind == "count":
         post = _post_noun_label(text, m.end(), seg_end)
-        bare = re.sub(r"^(?:其中|如|另有|包括)", "", raw.strip(" \"'“”"))
+        bare = _BARE_LEAD.sub("", raw.strip(" \"'“”"))
         # 共计12个签约项目, 引进37家新创企业, 共有98个项目集中开工: the noun after the count names it when the
         # words before name no counted thing of their own
         noun_after = post and not count_noun_pattern().search(label) and not veto_pattern().search(raw)
@@ -927,12 +935,12 @@ def _value(
                     )
                 )
             return True
-        if not label or (re.search(r"累计|总数|总计|合计", raw) and not count_noun_pattern().search(label)):
+        if not label or (_TOTAL_WORD.search(raw) and not count_noun_pattern().search(label)):
             cumulative = _cumulative_label(raw, prev, adjacent, "count")
             if cumulative is None:
                 return True
             label, label_start = cumulative, mention.start
-        if re.sub(r"^(?:以上|左右|多|余)", "", _PAREN.sub("", text[m.end() : seg_end])).strip():
+        if _COUNT_TAIL.sub("", _PAREN.sub("", text[m.end() : seg_end])).strip():
             return True  # 30个有效工作日: the count is of something else
         if "等" in label:
             # 磷酸铁锂储能电芯、…、盖帽等项目**个: the items are named, the count is of the 项目
@@ -1154,11 +1162,17 @@ def _blank(text: str, rx: re.Pattern[str]) -> str:
     return rx.sub(lambda m: " " * len(m.group()), text)
 
 
+_FRAME_CUE = re.compile(r"[\d年月季]")
+_LAST_YEAR_TOPIC = re.compile(r"\s*(?:据[^,，]{0,12},)?\s*(去年|上年)\s*[,，]")
+
+
 def _next_frame(
     text: str, s0: int, s1: int, frame: tuple[str | None, int | None], doc_year: int | None = None
 ) -> tuple[str | None, int | None]:
     """The period and year that frame the rest of the paragraph after sentence [s0, s1): changed when
     the sentence opens with them in topic position (「1-10月份，」「截至10月底，」「2023年，」)."""
+    if not _FRAME_CUE.search(text, s0, min(s1, s0 + 40)):
+        return frame  # every rule below needs a digit or 年/月/季 in the sentence's first 40 characters
     comma = P.TOPIC_END.search(text, s0, min(s1, s0 + 16))
     topic = text[s0 : comma.start()] if comma else ""
     if not comma or not _TOPIC_WORDS.fullmatch(topic):
@@ -1171,7 +1185,7 @@ def _next_frame(
             p = _period_of(ph.group("p"), 0, len(ph.group("p")))
             if p:
                 return p, _year_of(ph.group(), 0, len(ph.group())) or frame[1]
-        last = re.match(r"\s*(?:据[^,，]{0,12},)?\s*(去年|上年)\s*[,，]", text[s0:s1])
+        last = _LAST_YEAR_TOPIC.match(text, s0, s1)
         if last:
             return "全年", doc_year - 1 if doc_year else None  # 据统计,去年,全市重点开发园区…
         return frame

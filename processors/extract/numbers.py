@@ -46,12 +46,16 @@ class Quantity:
     redacted: bool
 
 
+_MASK_RX = re.compile(MASK)
+_ARABIC_RX = re.compile(ARABIC)
+
+
 def parse_number(s: str) -> float | None:
     """'27,934' -> 27934.0; '一万' -> 10000.0; '两' -> 2.0; a mask -> None."""
     s = s.strip()
-    if not s or re.fullmatch(MASK, s):
+    if not s or _MASK_RX.fullmatch(s):
         return None
-    if re.fullmatch(ARABIC, s):
+    if _ARABIC_RX.fullmatch(s):
         return float(s.replace(",", ""))
     return _cn2an(s)
 
