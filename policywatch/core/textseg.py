@@ -83,6 +83,30 @@ def _fast_cut_dag(self, sentence: str):
         yield from _single_char_run(buf, freq)
 
 
+_ENG_CHAR = re.compile("[a-zA-Z0-9]", re.U)  # jieba's re_eng
+
+
+def _fast_cut_dag_no_hmm(self, sentence: str):
+    """jieba's ``Tokenizer.__cut_DAG_NO_HMM`` (accurate mode, no HMM: the extraction view) with the DAG
+    and route computed in C; single ASCII letters and digits run together as jieba joins them."""
+    route: list[int] = []
+    _C._get_DAG_and_calc(self.FREQ, sentence, route, float(self.total))
+    x, buf, n = 0, "", len(sentence)
+    while x < n:
+        y = route[x] + 1
+        word = sentence[x:y]
+        if y - x == 1 and _ENG_CHAR.match(word):
+            buf += word
+        else:
+            if buf:
+                yield buf
+                buf = ""
+            yield word
+        x = y
+    if buf:
+        yield buf
+
+
 def _single_char_run(buf: str, freq: dict) -> Iterator[str]:
     """A run of single characters: one character as is; an unknown run through the HMM (new words);
     a dictionary word that the route split stays split, as jieba does."""
@@ -102,6 +126,7 @@ def _tokenizer_class(fast: bool):
 
     class FastTokenizer(jieba.Tokenizer):
         _Tokenizer__cut_DAG = _fast_cut_dag  # jieba.Tokenizer.cut picks ``self.__cut_DAG`` (name-mangled)
+        _Tokenizer__cut_DAG_NO_HMM = _fast_cut_dag_no_hmm
 
     return FastTokenizer
 

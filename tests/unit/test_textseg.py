@@ -29,5 +29,14 @@ def test_fast_path_cuts_like_pure_jieba() -> None:
         assert textseg.segment_words(text, fast=True) == textseg.segment_words(text, fast=False)
 
 
+@pytest.mark.skipif(textseg._C is None, reason="jieba-fast's C functions are not installed")
+def test_fast_path_cuts_like_pure_jieba_without_hmm() -> None:
+    # the extraction view (pos_cut) cuts without the HMM, on whole texts and on short name windows
+    fast, pure = textseg._tokenizer(True), textseg._tokenizer(False)
+    for text in _texts():
+        for chunk in [text, *(text[i : i + 14] for i in range(0, min(len(text), 3000), 7))]:
+            assert list(fast.cut(chunk, HMM=False)) == list(pure.cut(chunk, HMM=False)), chunk
+
+
 def test_segmented_drops_punctuation() -> None:
     assert textseg.segmented("生物医药，产业园。") == "生物医药 产业园"
