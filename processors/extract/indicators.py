@@ -1098,7 +1098,7 @@ _THIS_YEAR = re.compile(r"今年|本年|全年|年度")
 _LAST_YEAR = re.compile(r"(?<![比较与同])去年(?!同期|同月|底|末|年底|\d)")
 _BRACKET_PERIOD = re.compile(r"\s*[(（]([^()（）]{2,10}月[^()（）]{0,3})[)）]")
 _COMPARISON_YEAR = re.compile(r"(?:是|较|比|相比|同比|高于|低于|超过)(?:19|20)\d{2}年[^,;:。]*")
-# 较1-9月回落1.6个百分点, 比一季度提高0.9个百分点, 比6月份前进1位: the period compared with is not the figure's
+# 较1-9月回落1.6个百分点, 比一季度提高0.9个百分点, 比6月份前进1位: the compared period is not the figure's
 _COMPARISON_PERIOD = re.compile(
     r"(?:较|比|相比|高于|低于|快于|慢于)(?:今年|上年|去年)?"
     r"(?:\d{1,2}\s*[-—–~至到]+\s*\d{1,2}|\d{1,2}|[一二三四五六七八九十]{1,2}[-—–~至到][一二三四五六七八九十]{1,2}|"
