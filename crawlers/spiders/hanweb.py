@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from html import unescape
@@ -24,6 +25,7 @@ from scrapy.http import Response
 from crawlers.listing import ListItem, discover_pages, parse_list_items
 from crawlers.spiders.base import SourceSpider, _page_context, decoded_text
 
+_JS_STORE_RE = re.compile(r"\bdataStore\s*=\s*(\[.*\])\s*;?", re.S)
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*=\s*(\d+)", re.I)
 _NEXTGROUP_RE = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=[\"']([^\"']+)[\"']", re.S | re.I)
@@ -31,8 +33,23 @@ _PAGES_PER_REQUEST = 3  # what Hanweb's own pager asks for (endrecord = 3 × per
 
 
 def datastore_records(text: str) -> list[str]:
-    """The `<li>` HTML of each `<record>` in a datastore (dataproxy answer or embedded script)."""
-    return _RECORD_RE.findall(text)
+    """The `<li>` HTML of each `<record>` in a datastore (dataproxy answer or embedded script), or of
+    each string of the older jslib answer `totalRecord=714.0;totalPage = 27;dataStore = ["<li>…", …];`
+    (Gansu's /module/jslib/jquery/jpage/dataproxy.jsp, as SmartDataLab/Policy_crawler recorded it)."""
+    records = _RECORD_RE.findall(text)
+    if records:
+        return records
+    match = _JS_STORE_RE.search(text)
+    if not match:
+        return []
+    try:
+        rows = json.loads(match.group(1))
+    except ValueError:
+        try:
+            rows = ast.literal_eval(match.group(1))
+        except (ValueError, SyntaxError):
+            return []
+    return [row for row in rows if isinstance(row, str)] if isinstance(rows, list) else []
 
 
 def datastore_total(text: str) -> int:

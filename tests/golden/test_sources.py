@@ -360,3 +360,30 @@ def test_site_search_jsearchfront_json_rows_and_click_counter_links():
     ]
     assert [(a.meta["item"].title, a.meta["item"].date_raw) for a in articles] == [
         ("示例开发区1", "2022-01-21"), ("示例开发区2", "2022-01-22")]  # <em> highlight dropped
+
+
+def test_hanweb_dataproxy_older_jslib_answer_as_a_js_array():
+    """Gansu's /module/jslib/jquery/jpage/dataproxy.jsp answers script, not XML: `totalRecord=714.0;
+    totalPage = 27;dataStore = ["<li>…</li>", …];` (the prefix as SmartDataLab/Policy_crawler's README
+    recorded it; the rows in the shape of its recorded Jiangsu rows) — documented shape."""
+    column = "http://www.gansu.gov.cn/col/col4729/index.html"
+    spider, run = spider_for(
+        {"id": "gs", "start_urls": [column], "allowed_domains": ["gansu.gov.cn"],
+         "listing": {"kind": "hanweb", "max_pages": 9,
+                     "hanweb": {"columnid": "4729", "unitid": "18064", "perpage": 27,
+                                "proxy_path": "/module/jslib/jquery/jpage/dataproxy.jsp"}}}
+    )
+    rows = [
+        f'<li><a title="示例通知{n}" target="_blank" href="http://www.gansu.gov.cn/art/2020/3/{n}/'
+        f'art_4729_{900 + n}.html">示例通知{n}</a><b>2020-03-0{n}</b></li>' for n in (1, 2)
+    ]
+    body = ("\r\n" * 12 + "totalRecord=714.0;totalPage = 27;dataStore = "
+            + json.dumps(rows, ensure_ascii=False) + ";").encode()
+    proxy = "http://www.gansu.gov.cn/module/jslib/jquery/jpage/dataproxy.jsp?startrecord=1&endrecord=81&perpage=27"
+    meta = {"column_url": column, "start": 1, "form": spider._form(), "context": ""}
+    articles, lists = split(spider.parse_records(response(TextResponse, proxy, body, **meta)))
+    assert [(a.url, a.meta["item"].title, a.meta["item"].date_raw) for a in articles] == [
+        ("http://www.gansu.gov.cn/art/2020/3/1/art_4729_901.html", "示例通知1", "2020-03-01"),
+        ("http://www.gansu.gov.cn/art/2020/3/2/art_4729_902.html", "示例通知2", "2020-03-02"),
+    ]
+    assert len(lists) == 1 and "startrecord=82" in lists[0].url and "jslib/jquery/jpage" in lists[0].url
