@@ -387,3 +387,12 @@ def test_hanweb_dataproxy_older_jslib_answer_as_a_js_array():
         ("http://www.gansu.gov.cn/art/2020/3/2/art_4729_902.html", "示例通知2", "2020-03-02"),
     ]
     assert len(lists) == 1 and "startrecord=82" in lists[0].url and "jslib/jquery/jpage" in lists[0].url
+
+
+def test_hanweb_jslib_answer_in_single_quotes():
+    """Other jslib sites quote the rows with ' (`dataStore = ['<tr>…</tr>','<tr>…</tr>'];`)."""
+    from crawlers.spiders.hanweb import datastore_records, datastore_total
+
+    text = "totalRecord=2092.0;totalPage = 140;dataStore = ['<tr><td>a</td></tr>','<tr><td>b</td></tr>'];"
+    assert datastore_records(text) == ["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"]
+    assert datastore_total(text) == 2092
