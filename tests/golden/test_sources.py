@@ -3,8 +3,9 @@ provenance.json beside each): the spider callbacks run offline on the recorded b
 every listed item (URL, title, date) and the right next list pages.
 
 Kinds for which no recorded page with provenance was found in public repositories (Hanweb embedded,
-JPAAS unit API, gkmlpt JSON, site search) are checked on answers in their documented shapes at the end,
-marked as such; the real crawl of every kind also runs against the loopback mirror (tests/test_crawl_*).
+JPAAS unit API, gkmlpt JSON, site search, the older jslib dataproxy answer) are checked at the end on
+answers in their documented shapes — the shapes public crawlers of those sites parse — and marked as
+such; the real crawl of every kind also runs against the loopback mirror (tests/golden/test_crawl_*).
 """
 
 from __future__ import annotations
