@@ -3,9 +3,12 @@
 - `dataproxy`: the column page is a shell; `POST /module/web/jpage/dataproxy.jsp?startrecord=1&
   endrecord=45&perpage=15` with the column's form fields answers `<datastore><totalrecord>N</totalrecord>
   <recordset><record><![CDATA[<li>…</li>]]>…`. Static `index_1.html` pages do not exist on these sites.
-- `embedded`: the column page carries its first records (in `<script type="text/xml"><datastore>` or as
-  plain rows) and its own paging links (`?uid=…&pageNum=N`, `index_N.html`, 下一页); when it has none but
-  a `<nextgroup>` dataproxy link, the rest comes from dataproxy.jsp with that link's parameters.
+- `embedded`: the column page carries its first records (in `<script type="text/xml"><datastore>`, as
+  plain rows, or — on the newer Hanweb platform, e.g. sthjt.jiangxi.gov.cn — as JSON in a script,
+  `var listData = {articleList: [{"title", "pubDate", "urls": "{\"pc\":\"/…/content_N.html\"}"}]}`,
+  rendered by jquery.jpage with `params = {unitid: '380055', perPage: '15'}`) and its own paging
+  links (`?uid=…&pageNum=N`, `index_N.html`, 下一页); when it has none but a `<nextgroup>` dataproxy
+  link, the rest comes from dataproxy.jsp with that link's parameters.
 - `jpaas`: `GET /api-gateway/jpaas-publish-server/front/page/build/unit?…&paramJson={"pageNo":N,
   "pageSize":M}` answers `{"data": {"html": "<li>…</li>"}}`; paging stops at a short or empty page.
 """
@@ -55,6 +58,59 @@ def datastore_records(text: str) -> list[str]:
 def datastore_total(text: str) -> int:
     match = _TOTAL_RE.search(text)
     return int(match.group(1) or match.group(2)) if match else 0
+
+
+_ARTICLE_LIST_RE = re.compile(r"\barticleList\s*:\s*\[", re.S)
+_JPAGE_PARAM_RE = {
+    key: re.compile(rf"\b{key}\s*:\s*['\"]?(\d+)") for key in ("unitid", "perPage")
+}
+_ARTICLE_COUNT_RE = re.compile(r"channelsTagSelf\s*=\s*\{.*?\"articleCount\"\s*:\s*(\d+)", re.S)
+
+
+def _json_array_at(text: str, start: int) -> list | None:
+    """The JSON array that opens at text[start] (a `[`), or None."""
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
+
+
+def embedded_articles(text: str, base_url: str) -> list[ListItem]:
+    """Items of a column page that embeds its records as `articleList: [{…}]` JSON (newer Hanweb)."""
+    match = _ARTICLE_LIST_RE.search(text)
+    rows = _json_array_at(text, match.end() - 1) if match else None
+    items: list[ListItem] = []
+    for row in rows or []:
+        if not isinstance(row, dict):
+            continue
+        urls = row.get("urls")
+        if isinstance(urls, str):
+            try:
+                urls = json.loads(urls)
+            except ValueError:
+                urls = {}
+        href = (urls.get("pc") if isinstance(urls, dict) else None) or row.get("url") or row.get("pcUrl")
+        if not href:
+            continue
+        title = re.sub(r"<[^>]+>", "", str(row.get("title") or row.get("showTitle") or "")).strip()
+        items.append(ListItem(urljoin(base_url, str(href)), title, row.get("pubDate"), len(items),
+                              pinned=bool(row.get("topStatus"))))
+    return items
+
+
+def jpage_pages(text: str, page_url: str, max_pages: int) -> list[str]:
+    """`?uid={unitid}&pageNum=N` pages of a jquery.jpage column (N ≥ 2), as many as its article count
+    and page size give, at most `max_pages` in all."""
+    found = {key: regex.search(text) for key, regex in _JPAGE_PARAM_RE.items()}
+    count = _ARTICLE_COUNT_RE.search(text)
+    if not (found["unitid"] and found["perPage"] and count):
+        return []
+    per_page = max(1, int(found["perPage"].group(1)))
+    total = -(-int(count.group(1)) // per_page)
+    base = page_url.split("?", 1)[0]
+    uid = found["unitid"].group(1)
+    return [f"{base}?uid={uid}&pageNum={n}" for n in range(2, min(total, max_pages) + 1)]
 
 
 def nextgroup_params(text: str) -> dict[str, str] | None:
@@ -109,15 +165,20 @@ class HanwebSpider(SourceSpider):
         if records:
             items = self._records_items(records, response.url)
         elif self.cfg.mode == "embedded":
-            items = parse_list_items(sel, response.url, self.source.listing.selectors)
+            items = embedded_articles(text, response.url) or parse_list_items(
+                sel, response.url, self.source.listing.selectors
+            )
         else:
             items = []
         yield from self.handle_items(items, response.url, context=context)
         if self.cfg.mode == "dataproxy":
             yield self._proxy_request(response.url, 1, self._form(), context)
             return
-        own_pages = discover_pages(sel, text, response.url, max_pages=self.source.listing.max_pages)
+        max_pages = self.source.listing.max_pages
+        own_pages = discover_pages(sel, text, response.url, max_pages=max_pages)
         own_pages = [u for u in own_pages if u != response.url]
+        if not own_pages and "pageNum=" not in response.url:
+            own_pages = jpage_pages(text, response.url, max_pages)
         params = nextgroup_params(text)
         if own_pages or not params:
             yield from self.follow_pages(own_pages, items, callback=self.parse_column)

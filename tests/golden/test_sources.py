@@ -164,6 +164,34 @@ def test_hanweb_dataproxy_stops_at_a_known_page():
     assert lists == []  # the whole page was known: no older pages requested
 
 
+def test_hanweb_embedded_article_list_jiangxi():
+    """A real column page of the newer Hanweb platform (江西省生态环境厅): no <datastore>; its first 50
+    of 444 records sit as JSON in `var listData = {articleList: [...]}` and jquery.jpage pages it as
+    ?uid=380055&pageNum=N (perPage 15)."""
+    url = "https://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/index.html"
+    spider, run = spider_for(
+        {"id": "jx_sthjt", "start_urls": [url], "allowed_domains": ["sthjt.jiangxi.gov.cn"],
+         "cms_family": "hanweb",
+         "listing": {"kind": "hanweb", "max_pages": 3, "hanweb": {"mode": "embedded"}}}
+    )
+    run.seen_lists.add(url)
+    body = (HERE / "hanweb_embedded/column.html").read_bytes()
+    articles, lists = split(spider.parse_column(response(HtmlResponse, url, body)))
+    assert len(articles) == 50 and run.counts["listed"] == 50
+    first, last = articles[0].meta["item"], articles[-1].meta["item"]
+    assert (first.url, first.title, first.date_raw) == (
+        "https://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/content_1951206363677671424.html",
+        "《江西省生态环境分类执法监管办法》政策解读",
+        "2025-07-29 16:59",
+    )
+    assert first.date == "2025-07-29T16:59:00+08:00"
+    assert (last.url, last.date_raw) == (
+        "https://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/content_1772959248106057728.html",
+        "2022-12-16 17:03",
+    )
+    assert [r.url for r in lists] == [url + "?uid=380055&pageNum=2", url + "?uid=380055&pageNum=3"]
+
+
 def test_rss_feed_read_with_feedparser():
     url = "https://williamszhang.github.io/article/rss.xml"
     spider, run = spider_for(
