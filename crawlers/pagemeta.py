@@ -140,16 +140,33 @@ def url_date(url: str) -> str | None:
     return None
 
 
-def _meta(sel: Selector, name: str) -> str | None:
-    value = sel.xpath(
-        f"//meta[translate(@name,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')='{name.lower()}']/@content"
-    ).get()
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _metas(sel: Selector) -> dict[str, str]:
+    """<meta name=... content=...> by ASCII-lowercased name, the first one with content (one pass
+    instead of one XPath per name)."""
+    found: dict[str, str] = {}
+    root = sel.root
+    if not hasattr(root, "iter"):
+        return found
+    for el in root.iter("meta"):
+        name, content = el.get("name"), el.get("content")
+        if name is not None and content is not None:
+            found.setdefault(name.translate(_ASCII_LOWER), content)
+    return found
+
+
+def _meta(metas: dict[str, str], name: str) -> str | None:
+    value = metas.get(name.translate(_ASCII_LOWER))
     value = value.strip() if value else None
     return value or None
 
 
 def _page_text(sel: Selector) -> str:
-    parts = sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    # lxml directly: strings, not one parsel Selector per text node
+    parts = sel.root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]",
+                           smart_strings=False)
     return re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", " ".join(p.strip() for p in parts if p.strip()))
 
 
@@ -165,6 +182,7 @@ def extract_hints(sel: Selector, url: str, *, list_date: str | None = None) -> d
     """Metadata hints from an article page (all values are strings)."""
     hints: dict[str, str] = {}
     text = _page_text(sel)
+    metas = _metas(sel)
 
     for meta_name, key in (
         ("SiteName", "site_name"),
@@ -174,7 +192,7 @@ def extract_hints(sel: Selector, url: str, *, list_date: str | None = None) -> d
         ("Keywords", "keywords"),
         ("i_columnid", "column_id"),
     ):
-        value = _meta(sel, meta_name)
+        value = _meta(metas, meta_name)
         if value:
             hints[key] = value
     if "title" not in hints:
@@ -207,7 +225,7 @@ def extract_hints(sel: Selector, url: str, *, list_date: str | None = None) -> d
     if hints.get("content_source") == "本网" and "site_name" in hints:
         hints["content_source"] = hints["site_name"]
 
-    meta_date = _meta(sel, "PubDate")
+    meta_date = _meta(metas, "PubDate")
     visible = _VISIBLE_DATE_RE.search(text)
     candidates = (
         ("meta", meta_date, parse_date(meta_date)),
@@ -228,14 +246,16 @@ def extract_hints(sel: Selector, url: str, *, list_date: str | None = None) -> d
         node = sel.css(css)
         if node:
             hints["body_selector"] = css
-            body_text = re.sub(r"\s+", "", "".join(node[0].xpath(".//text()[not(ancestor::style)]").getall()))
+            parts = node[0].root.xpath(".//text()[not(ancestor::style)]", smart_strings=False)
+            body_text = re.sub(r"\s+", "", "".join(parts))
             if len(body_text) < 80 and "附件" in body_text:
                 hints["body_is_stub"] = "true"
             break
     for css in BREADCRUMB_SELECTORS:
         crumb = sel.css(css)
         if crumb:
-            hints["breadcrumb"] = re.sub(r"\s+", " ", " ".join(crumb[0].xpath(".//text()").getall())).strip()
+            parts = crumb[0].root.xpath(".//text()", smart_strings=False)
+            hints["breadcrumb"] = re.sub(r"\s+", " ", " ".join(parts)).strip()
             hints["breadcrumb_selector"] = css
             break
     return hints

@@ -98,6 +98,9 @@ def run_crawl(
     process = CrawlerProcess({**BASE_SETTINGS, "LOG_LEVEL": log_level, "LOG_INSTALL_ROOT_HANDLER": False,
                               POLICY_SETTING: policy.to_setting()})
     install_log_redaction()  # on the root handler configure_logging installed
+    # Scrapy's logging config sets its loggers to DEBUG, so every response and item built a "Crawled"
+    # and a "Scraped" record that the handler then dropped; let the level decide before that.
+    logging.getLogger("scrapy").setLevel(log_level)
     runs: dict[str, SourceRun] = {}
     reactor_pending = [True]  # the first Crawler installs the reactor, as CrawlerProcess's own would
 
