@@ -4,6 +4,7 @@ Per-source values (concurrency, delay, size caps) come from sources.yaml through
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 from crawlers.sources import Source
@@ -28,7 +29,11 @@ TELNETCONSOLE_ENABLED = False
 # yields, which was a quarter of the crawl's CPU. Our pipelines do not wait (the sink acks later).
 CONCURRENT_ITEMS = 8
 LOG_LEVEL = "WARNING"
-ASYNCIO_EVENT_LOOP = "uvloop.Loop"
+# uvloop: the asyncio loop in C (Scrapy's asyncio reactor runs on it); a third of the loop's CPU per page.
+ASYNCIO_EVENT_LOOP = "uvloop.Loop" if find_spec("uvloop") else None  # (no uvloop on Windows)
+# Scrapy parses each callback's source (inspect + ast) to warn about `return value` in generators: a
+# development lint that cost ~1 s per crawl process; the spiders' tests cover their callbacks.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # Resolve, check every address, connect only to checked ones (crawlers/resolver.py).
 TWISTED_DNS_RESOLVER = "crawlers.resolver.CheckingResolver"
 DOWNLOADER_MIDDLEWARES = {

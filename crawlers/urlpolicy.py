@@ -9,6 +9,7 @@ response actually came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url
@@ -89,6 +90,7 @@ def decide_url(url: str, allowed_domains: list[str], *, allow_loopback: bool = F
     return UrlDecision(True)
 
 
+@lru_cache(maxsize=8192)  # a crawl asks for the same URL's canonical form several times (links, ids)
 def canonical_url(url: str) -> str:
     """The URL that identifies a document: sorted query, no fragment, lower-case host."""
     return canonicalize_url(url, keep_fragments=False)
