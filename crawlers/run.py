@@ -79,8 +79,9 @@ def run_crawl(
     """Crawl `sources` in this process and return per-source reports (`prepare(run)` is called on each
     source's SourceRun before its crawl starts: `policywatch sources check` records steps that way).
 
-    Sources on different hosts run concurrently; sources that share a host run one after another, so
-    each host sees one politeness queue (delay, concurrency) whatever the number of its sources.
+    Sources on different hosts run concurrently; sources that share a host run one after another with
+    the strictest delay and concurrency among them, so each host sees one politeness queue whatever
+    the number of its sources.
     Starts the Twisted reactor, which cannot be restarted: call this at most once per process
     (use `crawl(..., isolated=True)` to run again).
     """
@@ -89,7 +90,7 @@ def run_crawl(
 
     from crawlers.observability import configure_logging
     from crawlers.resolver import POLICY_SETTING, AddressPolicy
-    from crawlers.settings import BASE_SETTINGS, settings_for
+    from crawlers.settings import BASE_SETTINGS, host_politeness, settings_for
     from crawlers.spiders import spider_for
 
     _offline_public_suffix_list()
@@ -104,7 +105,7 @@ def run_crawl(
     runs: dict[str, SourceRun] = {}
     reactor_pending = [True]  # the first Crawler installs the reactor, as CrawlerProcess's own would
 
-    def crawler_for(source: Source) -> Crawler:
+    def crawler_for(source: Source, host: tuple[float, int] | None) -> Crawler:
         run = SourceRun(
             source=source,
             known=runtime.status_store.load(source.id),
@@ -116,16 +117,17 @@ def run_crawl(
             prepare(run)
         settings = Settings({**BASE_SETTINGS, "LOG_LEVEL": log_level,
                              "POLICYWATCH_METRICS_PORT": runtime.metrics_port or 0})
-        settings.setdict(settings_for(source, polite=polite), priority="spider")
+        settings.setdict(settings_for(source, polite=polite, host=host), priority="spider")
         settings.set(RUN_SETTING, Shared(run), priority="spider")
         settings.set(RUNTIME_SETTING, Shared(runtime), priority="spider")
         init_reactor, reactor_pending[0] = reactor_pending[0], False
         return Crawler(spider_for(source), settings, init_reactor=init_reactor)
 
     def chain(group: list[Source]):
-        deferred = process.crawl(crawler_for(group[0]))
+        host = host_politeness(group) if len(group) > 1 else None
+        deferred = process.crawl(crawler_for(group[0], host))
         for source in group[1:]:
-            deferred.addBoth(lambda _, s=source: process.crawl(crawler_for(s)))
+            deferred.addBoth(lambda _, s=source: process.crawl(crawler_for(s, host)))
         return deferred
 
     for group in host_groups(sources):

@@ -55,17 +55,26 @@ BASE_SETTINGS: dict[str, Any] = {
 }
 
 
-def settings_for(source: Source, *, polite: bool = True) -> dict[str, Any]:
-    """Per-source crawler settings. `polite=False` (tests, bench) drops delays and AutoThrottle."""
+def host_politeness(group: list[Source]) -> tuple[float, int]:
+    """The delay and concurrency for a host shared by `group`'s sources: the strictest of theirs."""
+    return max(s.delay_s for s in group), min(s.concurrency for s in group)
+
+
+def settings_for(
+    source: Source, *, polite: bool = True, host: tuple[float, int] | None = None
+) -> dict[str, Any]:
+    """Per-source crawler settings. `polite=False` (tests, bench) drops delays and AutoThrottle.
+    `host` (delay_s, concurrency) overrides the source's own when its host is shared (`host_politeness`)."""
+    delay_s, concurrency = host or (source.delay_s, source.concurrency)
     if polite:
         return {
             "AUTOTHROTTLE_ENABLED": True,
-            "AUTOTHROTTLE_START_DELAY": max(source.delay_s, 0.5),
+            "AUTOTHROTTLE_START_DELAY": max(delay_s, 0.5),
             "AUTOTHROTTLE_MAX_DELAY": 60.0,
-            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(source.concurrency),
-            "DOWNLOAD_DELAY": source.delay_s,
-            "CONCURRENT_REQUESTS": max(source.concurrency, 2),
-            "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency),
+            "DOWNLOAD_DELAY": delay_s,
+            "CONCURRENT_REQUESTS": max(concurrency, 2),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "DOWNLOAD_MAXSIZE": max(source.max_page_bytes, source.max_attachment_bytes),
         }
     return {

@@ -10,11 +10,15 @@ working hours; crawlers/schedule.py). So a schedule change needs no DAG change, 
 than the tick run at most once per tick.
 
 Trigger with conf {"sources": ["id", ...]} to crawl those now, or {"all": true} for every enabled source.
-Each crawl is one mapped task (named by its source id) running the same code as `policywatch crawl`.
-Politeness is per host: a scheduled run takes at most one due source per host (the others stay due and
-go in the next run), since parallel crawl processes would each keep their own delay for that host.
-`policywatch crawl` with several sources on one host crawls them one after another in one process.
-A degraded source (listed and emitted, some pages failed) succeeds its task; source_health flags it.
+Politeness is per host: the selected sources are grouped by host, and each group is one mapped task
+(named by its source ids, `a+b`) running one crawl process, the same code as `policywatch crawl`,
+which crawls the group's sources one after another with the host's strictest delay and concurrency.
+So a host sees one politeness queue however many sources share it, and parallel tasks never share a
+host. (An Airflow pool per host cannot do this here: a mapped task's pool is fixed for all its map
+indexes, and the hosts are only known when the run starts.)
+A group's task fails when none of its sources succeeded; a degraded source (listed and emitted, some
+pages failed), or a failed one next to sources that worked, succeeds its task and is named in the
+summary and by source_health.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ TICK = "*/15 * * * *"
 )
 def crawl_sources():
     @task
-    def due_sources(params=None, data_interval_end=None) -> list[str]:
+    def due_sources(params=None, data_interval_end=None) -> list[list[str]]:
         from policywatch.airflow_tasks import select_sources
 
         return select_sources(
@@ -64,18 +68,19 @@ def crawl_sources():
         retry_delay=timedelta(minutes=5),
         execution_timeout=timedelta(hours=3),
         max_active_tis_per_dagrun=4,
-        map_index_template="{{ source_id }}",
+        map_index_template="{{ source_ids }}",
     )
-    def crawl(source_id: str, params=None) -> dict:
-        from policywatch.airflow_tasks import SourceCrawlFailed, crawl_one
+    def crawl(source_ids: list[str], params=None) -> list[dict]:
+        from policywatch.airflow_tasks import SourceCrawlFailed, crawl_group
 
-        get_current_context()["source_id"] = source_id
+        get_current_context()["source_ids"] = "+".join(source_ids)
         try:
-            return crawl_one(
-                source_id,
+            return crawl_group(
+                source_ids,
                 sources_file=params["sources_file"],
                 sink=params["sink"],
                 status=params["status"],
+                polite=params["polite"],
             )
         except SourceCrawlFailed as exc:  # the site failed: retrying now would not help
             from airflow.sdk.exceptions import AirflowFailException
@@ -91,7 +96,7 @@ def crawl_sources():
         return summarize_crawl(list(reports) if reports is not None else [], list(selected))
 
     selected = due_sources()
-    summary(crawl.expand(source_id=selected), selected)
+    summary(crawl.expand(source_ids=selected), selected)
 
 
 crawl_sources()

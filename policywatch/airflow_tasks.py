@@ -31,9 +31,10 @@ def select_sources(
     only: list[str] | None = None,
     all_enabled: bool = False,
     now: datetime | None = None,
-) -> list[str]:
-    """The ids to crawl in this run: `only` when given, every enabled source with `all_enabled`,
-    otherwise the enabled sources due by their own schedule (cron, or adaptive from their run history)."""
+) -> list[list[str]]:
+    """The ids to crawl in this run, one group per host (`host_groups`): `only` when given, every
+    enabled source with `all_enabled`, otherwise the enabled sources due by their own schedule (cron, or
+    adaptive from their run history)."""
     from crawlers.schedule import HISTORY_RUNS
     from crawlers.sources import load_sources
     from policywatch.core.elasticsearch import make_es
@@ -41,10 +42,10 @@ def select_sources(
 
     sources = load_sources(sources_file)
     if only:
-        return [s.id for s in sources.select(list(only))]
+        return host_groups([s.id for s in sources.select(list(only))], sources)
     enabled = [s for s in sources.sources if s.enabled]
     if all_enabled:
-        return [s.id for s in enabled]
+        return host_groups([s.id for s in enabled], sources)
     es = make_es(get_settings())
     try:
         runs = load_runs(es, [s.id for s in enabled], per_source=HISTORY_RUNS)
@@ -52,84 +53,83 @@ def select_sources(
         es.close()
     due = due_sources(enabled, runs, now or datetime.now(UTC))
     logger.info("%d of %d enabled sources are due: %s", len(due), len(enabled), ", ".join(due) or "none")
-    return one_per_host(due, sources)
+    return host_groups(due, sources)
 
 
-def one_per_host(source_ids: list[str], sources) -> list[str]:
-    """At most one source per host in one DAG run: the mapped crawl tasks run in parallel processes,
-    each with its own politeness delay, so two sources on one host would hit it twice as hard. The
-    others stay due and are picked by the next run (every 15 minutes)."""
-    from urllib.parse import urlsplit
+def host_groups(source_ids: list[str], sources) -> list[list[str]]:
+    """The source ids grouped so that no two groups share a host. Each group is one mapped crawl task,
+    one crawl process that crawls its sources one after another with the host's strictest delay and
+    concurrency (crawlers/run.py), so a host sees one politeness queue however many sources it has;
+    parallel tasks (one per group) never hit the same host."""
+    from crawlers.run import host_groups as group
 
-    taken: set[str] = set()
-    picked, deferred = [], []
-    for source_id in source_ids:
-        hosts = {urlsplit(u).netloc.lower() for u in sources.get(source_id).start_urls}
-        if hosts & taken:
-            deferred.append(source_id)
-            continue
-        taken |= hosts
-        picked.append(source_id)
-    if deferred:
-        logger.info("sharing a host with a source crawled in this run, next run: %s", ", ".join(deferred))
-    return picked
+    return [[s.id for s in g] for g in group([sources.get(i) for i in source_ids])]
 
 
-def crawl_one(
-    source_id: str,
+def crawl_group(
+    source_ids: list[str],
     *,
     sources_file: str | None = None,
     sink: str = "kafka",
     status: str = "es",
     polite: bool = True,
-) -> dict[str, Any]:
-    """Crawl one source in a fresh process (Scrapy's reactor runs once per process); return its report
-    (status, message, counts, emitted doc ids). Raise SourceCrawlFailed when the source failed."""
+) -> list[dict[str, Any]]:
+    """Crawl one host's sources in a fresh process (Scrapy's reactor runs once per process); return
+    their reports (status, message, counts, emitted doc ids), failed ones included. Raise
+    SourceCrawlFailed when none of them succeeded (a group of one: when its source failed)."""
     from policywatch.crawl import crawl
 
     report = crawl(
-        get_settings(), [source_id], sources_path=sources_file, sink=sink, status=status, polite=polite,
+        get_settings(), list(source_ids), sources_path=sources_file, sink=sink, status=status, polite=polite,
         isolated=True,
     )
-    result = report.sources[source_id].model_dump(mode="json", exclude={"refusals"})
-    counts = result["counts"]
-    logger.info(
-        "%s: %s listed=%d new=%d changed=%d failed=%d blocked=%d",
-        source_id,
-        result["status"],
-        counts["listed"],
-        counts["new"],
-        counts["changed"],
-        counts["failed"],
-        counts["blocked"],
-    )
-    if result["status"] == "degraded":  # it listed and emitted; source health shows what failed
-        logger.warning("%s: degraded: %s", source_id, result["message"])
-    elif result["status"] != "ok":
-        raise SourceCrawlFailed(
-            f"{source_id}: {result['status']}: {result['message']} (counts {counts})"
+    results = []
+    for source_id in source_ids:
+        result = report.sources[source_id].model_dump(mode="json", exclude={"refusals"})
+        counts = result["counts"]
+        logger.info(
+            "%s: %s listed=%d new=%d changed=%d failed=%d blocked=%d", source_id, result["status"],
+            counts["listed"], counts["new"], counts["changed"], counts["failed"], counts["blocked"],
         )
-    return result
+        if result["status"] == "degraded":  # it listed and emitted; source health shows what failed
+            logger.warning("%s: degraded: %s", source_id, result["message"])
+        elif result["status"] != "ok":
+            logger.error("%s: %s: %s (counts %s)", source_id, result["status"], result["message"], counts)
+        results.append(result)
+    if all(not _succeeded(r) for r in results):
+        raise SourceCrawlFailed("; ".join(
+            f"{r['source_id']}: {r['status']}: {r['message']} (counts {r['counts']})" for r in results
+        ))
+    return results
 
 
-def summarize_crawl(reports: list[dict[str, Any]] | None, selected: list[str] | None) -> dict[str, Any]:
-    """Totals over the sources that succeeded, and which selected sources did not. One failing site
-    shows as its failed map index (and in source_health); when every source failed, so does the run."""
-    reports = [r for r in (reports or []) if r]
+def _succeeded(report: dict[str, Any]) -> bool:
+    return report.get("status") in ("ok", "degraded")
+
+
+def summarize_crawl(reports: list[Any] | None, selected: list[Any] | None) -> dict[str, Any]:
+    """Totals over the sources that succeeded, and which selected sources did not. `reports` holds one
+    list of reports per host group (None for a group whose task failed); `selected` the groups (or
+    plain ids). One failing site shows as its failed map index or as failed in its group's reports (and
+    in source_health); when every source failed, so does the run."""
+    flat: list[dict[str, Any]] = []
+    for entry in reports or []:
+        flat.extend(entry if isinstance(entry, list) else [entry] if entry else [])
+    ids = [sid for entry in selected or [] for sid in (entry if isinstance(entry, list) else [entry])]
+    good = [r for r in flat if _succeeded(r)]
     totals: dict[str, int] = {}
-    for r in reports:
+    for r in good:
         for name, n in r["counts"].items():
             totals[name] = totals.get(name, 0) + int(n)
-    done = {r["source_id"] for r in reports}
-    failed = [sid for sid in (selected or []) if sid not in done]
-    degraded = sorted(r["source_id"] for r in reports if r.get("status") == "degraded")
-    summary = {"sources": len(selected or []), "ok": sorted(done - set(degraded)), "failed": failed,
-               "totals": totals}
+    done = {r["source_id"] for r in good}
+    failed = [sid for sid in ids if sid not in done]
+    degraded = sorted(r["source_id"] for r in good if r.get("status") == "degraded")
+    summary = {"sources": len(ids), "ok": sorted(done - set(degraded)), "failed": failed, "totals": totals}
     if degraded:
         summary["degraded"] = degraded
     logger.info("crawl summary: %s", summary)
-    if selected and not done:  # every source failed: Kafka, Elasticsearch or the network, not one site
-        raise SourceCrawlFailed(f"all {len(selected)} sources failed: {', '.join(failed)}")
+    if ids and not done:  # every source failed: Kafka, Elasticsearch or the network, not one site
+        raise SourceCrawlFailed(f"all {len(ids)} sources failed: {', '.join(failed)}")
     return summary
 
 

@@ -220,6 +220,21 @@ def test_sources_sharing_a_host_are_grouped():
     assert groups == [["a1", "a2"], ["b1", "ab", "c1"]]
 
 
+def test_a_shared_host_gets_the_strictest_delay_and_concurrency_of_its_sources():
+    from crawlers.settings import host_politeness, settings_for
+
+    a1 = _source(id="a1", delay_s=0.5, concurrency=4)
+    a2 = _source(id="a2", delay_s=3.0, concurrency=8)
+    host = host_politeness([a1, a2])
+    assert host == (3.0, 4)
+    for source in (a1, a2):  # both crawls of the host use the same queue settings
+        got = settings_for(source, host=host)
+        assert (got["DOWNLOAD_DELAY"], got["CONCURRENT_REQUESTS_PER_DOMAIN"]) == (3.0, 4)
+        assert got["AUTOTHROTTLE_START_DELAY"] == 3.0
+    alone = settings_for(a1)
+    assert (alone["DOWNLOAD_DELAY"], alone["CONCURRENT_REQUESTS_PER_DOMAIN"]) == (0.5, 4)
+
+
 # ---- outcomes -----------------------------------------------------------------------------------------
 
 

@@ -31,15 +31,26 @@ def test_summary_names_degraded_sources_and_counts_what_they_emitted():
     assert summary["totals"]["new"] == 3
 
 
-def test_one_source_per_host_in_a_dag_run():
+def test_summary_takes_one_list_of_reports_per_host_group():
+    blocked = {**_report("a2", 0), "status": "blocked"}
+    summary = summarize_crawl([[_report("a1", 2), blocked], None, [_report("c", 1)]],
+                              [["a1", "a2"], ["b"], ["c"]])
+    assert summary["ok"] == ["a1", "c"] and summary["failed"] == ["a2", "b"]
+    assert summary["sources"] == 4 and summary["totals"]["new"] == 3  # the blocked one adds nothing
+
+
+def test_sources_sharing_a_host_go_in_one_group_per_dag_run():
     from crawlers.sources import parse_sources
-    from policywatch.airflow_tasks import one_per_host
+    from policywatch.airflow_tasks import host_groups
 
     base = {"name": "x", "province": "p"}
     sources = parse_sources({"sources": [
         {**base, "id": "a1", "start_urls": ["http://www.a.gov.cn/x/"], "allowed_domains": ["a.gov.cn"]},
         {**base, "id": "b1", "start_urls": ["http://b.gov.cn/"], "allowed_domains": ["b.gov.cn"]},
-        {**base, "id": "a2", "start_urls": ["http://www.a.gov.cn/y/"], "allowed_domains": ["a.gov.cn"]},
+        {**base, "id": "a2", "start_urls": ["http://WWW.a.gov.cn/y/"], "allowed_domains": ["a.gov.cn"]},
+        {**base, "id": "a3", "start_urls": ["http://a.gov.cn/"], "allowed_domains": ["a.gov.cn"]},
     ]})
-    assert one_per_host(["a1", "b1", "a2"], sources) == ["a1", "b1"]
-    assert one_per_host(["a2", "b1"], sources) == ["a2", "b1"]  # the deferred one, next run
+    # every due source is crawled in this run (none deferred); www.a and a are two hosts
+    assert host_groups(["a1", "b1", "a2", "a3"], sources) == [["a1", "a2"], ["b1"], ["a3"]]
+    assert host_groups(["a2", "b1"], sources) == [["a2"], ["b1"]]
+    assert host_groups([], sources) == []
