@@ -217,15 +217,20 @@ def test_crawl_sources_dag_emits_the_mirror_reports(airflow_home, stack, es, top
         ok = sorted(s for s, e in expected.items() if e["status"] == "ok")
         degraded = sorted(s for s, e in expected.items() if e["status"] == "degraded")
         not_ok = sorted(s for s, e in expected.items() if e["status"] not in ("ok", "degraded"))
-        selected = out["xcom"]["due_sources[-1]"]
-        assert sorted(selected) == sorted(expected)
+        groups = out["xcom"]["due_sources[-1]"]  # one group (one mapped task) per host
+        assert sorted(sid for group in groups for sid in group) == sorted(expected)
+        assert ["mirror_c", "mirror_c_cookie"] in groups  # the two sources on site C's host: one task
+        assert all(len(group) == 1 for group in groups if "mirror_c" not in group)
         states = {
-            selected[int(k.split("[")[1][:-1])]: v for k, v in out["tis"].items() if k.startswith("crawl[")
+            tuple(groups[int(k.split("[")[1][:-1])]): v
+            for k, v in out["tis"].items() if k.startswith("crawl[")
         }
-        assert {s: states[s] for s in ok + degraded} == dict.fromkeys(ok + degraded, "success")
-        assert {s: states[s] for s in not_ok} == dict.fromkeys(
-            not_ok, "failed"
-        )  # blocked sites fail their task
+        # a group's task fails only when none of its sources worked: blocked mirror_c shares its task
+        # with mirror_c_cookie (degraded), so it shows as failed in the summary below, not as a task
+        assert states == {tuple(group): "success" for group in groups}
+        reports = out["xcom"][f"crawl[{groups.index(['mirror_c', 'mirror_c_cookie'])}]"]
+        assert [(r["source_id"], r["status"]) for r in reports] == [
+            ("mirror_c", expected["mirror_c"]["status"]), ("mirror_c_cookie", "degraded")]
         summary = out["xcom"]["summary[-1]"]
         assert summary["ok"] == ok and sorted(summary["failed"]) == not_ok
         assert summary.get("degraded", []) == degraded  # listed and emitted, some pages failed
@@ -258,6 +263,19 @@ def test_crawl_sources_dag_emits_the_mirror_reports(airflow_home, stack, es, top
         )
     finally:
         es.indices.delete(index=status_index, ignore_unavailable=True)
+
+
+def test_crawl_sources_fails_the_task_of_a_host_whose_sources_all_failed(airflow_home, tmp_path):
+    from tests.golden.mirror.server import MirrorServer
+
+    with MirrorServer() as mirror:
+        sources = mirror.write_sources(tmp_path / "sources.yaml")
+        conf = {"sources": ["mirror_c"], "sources_file": str(sources), "polite": False,
+                "sink": f"jsonl:{tmp_path / 'out.jsonl'}", "status": f"file:{tmp_path / 'status.jsonl'}"}
+        out = probe(airflow_home, test="crawl_sources", conf=conf)
+    assert out["xcom"]["due_sources[-1]"] == [["mirror_c"]]
+    assert out["tis"]["crawl[0]"] == "failed"  # blocked, and alone on its host
+    assert out["state"] == "failed"  # every selected source failed
 
 
 def test_crawl_sources_with_nothing_due_skips_the_crawl_and_still_summarises(airflow_home, tmp_path):
