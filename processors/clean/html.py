@@ -217,6 +217,44 @@ def _untitled_page_headline(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
+_EMPHASIS = ("b", "strong", "big", "font", "center")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def _emphasised(tree: lxml_html.HtmlElement) -> set[str]:
+    """Normalised texts of the elements a headline is set in: h1-h4, title-marked, bold, big, centred."""
+    found = {_norm(c) for c in _headline_candidates(tree)}
+    for node in tree.iter(*_EMPHASIS, "p", "div", "td"):
+        if node.tag in ("p", "div", "td") and (node.get("align") or "").lower() != "center":
+            continue
+        text = _norm(node.text_content())
+        if 4 <= len(text) <= 60:
+            found.add(text)
+    return found
+
+
+def headline_above_text(visible: str, text: str, emphasised: set[str], *, window: int = 6) -> str | None:
+    """For a page whose head names no title: the emphasised line closest above the main text's start.
+
+    A headline is set in bold, big, centred or heading type right above the article; a site banner or
+    a title-marked element far from the text is not the article's headline.
+    """
+    # The end of the text's first sentence: trafilatura may keep a menu above it, even on its line.
+    flat = _norm(text)
+    end = _SENTENCE_END.search(flat)
+    start = flat[max(0, end.start() - 10):end.start()] if end else ""
+    if len(start) < 6:
+        return None
+    lines = visible.split("\n")
+    first = next((i for i, line in enumerate(lines) if start in _norm(line)), None)
+    if first is None:
+        return None
+    for line in reversed(lines[max(0, first - window):first]):
+        if _norm(line) in emphasised and not dates._DATE.search(line):
+            return line.strip()
+    return None
+
+
 def _main_text(tree: lxml_html.HtmlElement, url: str | None) -> str:
     """trafilatura's text; its recall mode only when the default keeps almost nothing."""
     def run(**options: bool) -> str:
@@ -248,11 +286,15 @@ def extract_html(page: str, *, url: str | None = None) -> HtmlPage:
     visible = visible_text(tree)
     # Read metadata before trafilatura, which prunes the tree in place.
     title = find_title(tree)
+    untitled = not _title_sources(tree)[1]
+    emphasised = _emphasised(tree) if untitled else set()
     table = metadata.table_fields(visible)
     bylines = metadata.bylines(visible)
     published, source = dates.publication_date(tree, visible, title=title, table=table, url=url)
     written = dates.parse_date(table["成文日期"]) if table.get("成文日期") else None
     text = metadata.strip_page_furniture(_main_text(tree, url), table=table)
+    if untitled and text:
+        title = headline_above_text(visible, text, emphasised) or title
     if too_deep and not text.strip():
         raise ProcessingError(f"no text found above the HTML parser's depth limit: tags nest deeper than "
                               f"{MAX_DEPTH} levels and the text is below that depth")

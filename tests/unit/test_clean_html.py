@@ -229,3 +229,14 @@ def test_a_bar_of_page_buttons_leaves_the_text():
     html = page().replace("</div><div class='footer'>", "<p>[ 打印 | 关闭 ]</p></div><div class='footer'>")
     doc = prepare(raw(html))
     assert doc.text.endswith("年底前报送落实情况。")
+
+
+def test_an_untitled_page_takes_the_emphasised_line_right_above_its_text():
+    banner = ("<div class='title'>本站永久域名: example.126.com 姊妹站 example.net</div>"
+              "<div>当前位置：首页-&gt;军事技术</div>")
+    html = (f"<html><body>{banner}<p align='center'><big><b>关于印发优化营商环境实施方案的通知</b></big></p>"
+            f"<div class='content'>{BODY}</div></body></html>")
+    assert extract_html(html).title == "关于印发优化营商环境实施方案的通知"
+    # a plain line above the text is no headline: the title-marked element stays the answer
+    plain = html.replace("<p align='center'><big><b>", "<p>").replace("</b></big></p>", "</p>")
+    assert extract_html(plain).title.startswith("本站永久域名")
