@@ -1086,7 +1086,10 @@ _BARE_YEAR_HEAD = re.compile(
 _SENTENCE_TARGET = re.compile(r"力争|目标|预期目标|预期|确保|力求|争取(?:到|实现|达到)")
 _NOT_TARGET_CUE = re.compile(
     r"超(?:计划|时序|序时)(?:目标|任务|进度)?|完成(?:了)?(?:全年|年度)?(?:目标|计划|任务)|年初确定的目标"
+    r"|围绕[^,;:。]{0,12}目标|计划总投资|计划投资总额"
 )
+# a cue written after the label (经济总量力争突破700亿元, 地区生产总值预期增长5%, 年度计划投资463.4亿元)
+_LABEL_TARGET = re.compile(r"力争|预期|目标|年度(?:投资)?计划|计划(?:完成|开工|新开工|实现)?(?:投资)?$|^计划")
 _TARGET_AFTER = re.compile(r"\s*(?:的)?(?:目标|任务)(?![\u4e00-\u9fff]{0,2}的)")
 _SIGNED = re.compile(r"签约|签订|签署")
 # a year (or a ROC year 100-119) in the indicator's own clause, not a comparison, a start or an end point
@@ -1239,7 +1242,12 @@ def _resolve_context(
     if d.scope != "completion_rate":
         if P.FORECAST.search(inside):
             d.scope = "forecast"  # 实际利用外资预计同比增长352%, 年预计投资25.88亿元
-        elif _SENTENCE_TARGET.search(cue_head) or P.TARGET.search(clause) or _TARGET_AFTER.match(text, d.end):
+        elif (
+            _SENTENCE_TARGET.search(cue_head)
+            or P.TARGET.search(clause)
+            or _TARGET_AFTER.match(text, d.end)
+            or (_LABEL_TARGET.search(d.label) and not _NOT_TARGET_CUE.search(d.label))
+        ):
             d.scope = "target"
         elif P.FORECAST.search(head):
             d.scope = "forecast"
