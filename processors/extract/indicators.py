@@ -283,11 +283,14 @@ _RXS = (
 # a literal each pattern needs: a sentence without it is not scanned with that pattern (the patterns open
 # with optional groups, so the regex engine cannot skip ahead on its own)
 _NEEDS = {
-    "growth": ("%", "倍", "成", "百分点"),
+    "growth": ("%", "倍", "成", "百分点", "增长"),
     "completion": ("完成", "占"),
     "completion_rate": ("完成率",),
     "percent": ("%",),
 }
+
+
+_PCT_VERBS = {"增长", "下降", "增幅", "增速", "比增", "降幅"}
 
 
 def _mentions(text: str, a: int, b: int) -> list[_Mention]:
@@ -311,6 +314,8 @@ def _mentions(text: str, a: int, b: int) -> list[_Mention]:
             continue  # part of a code such as 2V95 or 220KV (but GDP762亿元 is a label and a value)
         if mention.kind == "value" and mention.m.group("num")[0] in "Xx×*" and s > 0 and text[s - 1] in "第":
             continue
+        if mention.kind == "growth" and not mention.m.group("gu") and mention.m.group("verb") not in _PCT_VERBS:
+            continue  # a bare number is a growth whose % sign was lost only after 增长/下降/增幅
         out.append(mention)
         taken_end = mention.end
     return out
