@@ -1132,12 +1132,15 @@ def _year_of(text: str, start: int, end: int) -> int | None:
     return found
 
 
+_HEADLINE_CHARS = 60
+
+
 def head_frame(title: str | None, first_line: str) -> tuple[str | None, int | None]:
     """The period and year a title (or the first line) states for the whole text: 1-9月园区工业经济运行情况,
     扬州市广陵区2008年国民经济和社会发展统计公报 (a bare year: the full year)."""
     for src in (title, first_line):
-        if not src:
-            continue
+        if not src or (src is first_line and len(src.strip()) > _HEADLINE_CHARS):
+            continue  # a long first line is a paragraph, not a headline: its years are its own
         src = _COMPARISON_YEAR.sub(lambda m: " " * len(m.group()), src)
         src = _blank(src, P.EVENT)  # 市举行2022年第四季度项目集中开工活动: the date of an event
         first = P.PERIOD.search(src)
@@ -1231,8 +1234,8 @@ def _resolve_context(
             clause_year = int(cy.group(1)) if len(cy.group(1)) == 4 else int(cy.group(1)) + 1911
     if d.extra.get("year"):
         d.year = d.extra["year"]
-    if d.period is None and _LAST_YEAR.search(head):
-        # 香港去年吸引…, 去年,全市重点开发园区…
+    if d.period is None and (_LAST_YEAR.search(head) or _LAST_YEAR.search(d.label)):
+        # 香港去年吸引…, 去年,全市重点开发园区…, 大陆去年的直接外来投资额 (the label keeps the word)
         d.period = "全年"
         clause_year = clause_year or (ctx.doc_year - 1 if ctx.doc_year else None)
     d.year = clause_year or _year_of(head, 0, len(head)) or frame_year
