@@ -27,14 +27,15 @@ _THOUSANDS = re.compile(r",\d{3}(?!\d)")
 _LEAD_JUNK = re.compile(
     r"^(?:[\s\"'“”‘’]|其中|包括|另外|此外|同时|"
     r"(?:19|20)\d{2}(?:年(?:度)?)?|\d{1,2}\s*(?:-|至|~)\s*\d{1,2}\s*月份?|截[至止](?:目前|\d{1,2}月(?:底|末))|"
-    r"[,;、(]+|[(]?其中|按(?:可比|不变)价(?:格)?计算|(?:按)?可比价|今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
+    r"[,;、(]+|[(]?其中|按(?:可比|不变)价(?:格)?计算|(?:按)?可比价|今年以来|年初以来|今年|目前|当前|上半年|下半年|前三季度|"
+    r"第?[一二三四]季度|首季度?|全年|全区|全县|全市|全镇|本区|我区|该区|园区|"
     r"开发区|经开区|高新区|起步区|(?:\(直管区\))|区内|区域内|辖区内|预计|力争|确保|计划|争取|预期|将|要|年内|当年|"
     r"累计|共计|合计|总计|共有|共|"
     r"完成|实现|达到|达(?!成)|推动|推进|加快|促进|的)+"
 )
 _TRAIL_JUNK = re.compile(
     r"(?:较|比)(?:上年|去年|\d{4}年)(?:同期)?$|(?:\d+|\*+|[Xx]+)[笔个项件次]$"
-    r"|(?:为|是|共|各|将|要|可|达到|达|完成|实现|累计|合计|总计|全年|同比)+$"
+    r"|(?:为|是|共|各|将|要|可|达到|达|完成|实现|累计|合计|总计|全年|同比|力争|预计|预期|可望|有望)+$"
 )
 _VERB_SPLIT = re.compile(r"完成|实现|达到|累计|共计|合计|总计|获得|(?<!营)为|达(?!成)")
 _ACQ = re.compile(
@@ -314,7 +315,8 @@ def _mentions(text: str, a: int, b: int) -> list[_Mention]:
             continue  # part of a code such as 2V95 or 220KV (but GDP762亿元 is a label and a value)
         if mention.kind == "value" and mention.m.group("num")[0] in "Xx×*" and s > 0 and text[s - 1] in "第":
             continue
-        if mention.kind == "growth" and not mention.m.group("gu") and mention.m.group("verb") not in _PCT_VERBS:
+        lost_pct = mention.kind == "growth" and not mention.m.group("gu")
+        if lost_pct and mention.m.group("verb") not in _PCT_VERBS:
             continue  # a bare number is a growth whose % sign was lost only after 增长/下降/增幅
         out.append(mention)
         taken_end = mention.end
@@ -1174,6 +1176,7 @@ def _blank(text: str, rx: re.Pattern[str]) -> str:
 
 
 _FRAME_CUE = re.compile(r"[\d年月季]")
+_UPTO_YEAR = re.compile(r"\s*(?:截至|截止|到)\s*(?:19|20)\d{2}\s?年(?:底|末)?\s*$")
 _LAST_YEAR_TOPIC = re.compile(r"\s*(?:据[^,，]{0,12},)?\s*(去年|上年)\s*[,，]")
 
 
@@ -1204,25 +1207,35 @@ def _next_frame(
     y = _year_of(topic, 0, len(topic))
     if not (p or y):
         return frame
+    if p == "全年" and _UPTO_YEAR.match(topic):
+        return None, y  # 截至2004年,…累计: a running total up to a year has no period
     period, year = frame
     if p is None and y is not None:
         p = "全年" if P.PERIOD.search(topic + ",") else None
     return p or period, y or year
 
 
+_UPTO_YEAR_ANY = re.compile(r"(?:截至|截止)\s*(?:19|20)\d{2}\s?年(?:底|末)?")
+_YTD = re.compile(r"1-(\d{1,2})月")
+_THIS_MONTH = re.compile(r"当月|单月")
+
+
 def _resolve_context(
     text: str, d: _Draft, s0: int, frame: tuple[str | None, int | None], ctx: Context
 ) -> None:
     head = _blank(_blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE), _COMPARISON_PERIOD)
+    head_p = _blank(head, _UPTO_YEAR_ANY)  # 截至2004年,…累计利用外资: a running total has no period
     frame_period, frame_year = frame
     after = _BRACKET_PERIOD.match(text, d.extra.get("value_end", d.end)) or _BRACKET_PERIOD.match(text, d.end)
     d.period = d.extra.get("period") or (
         (_period_of(after.group(1), 0, len(after.group(1))) if after else None)
-        or _period_of(head + d.label, 0, len(head) + len(d.label))
+        or _period_of(head_p + d.label, 0, len(head_p) + len(d.label))
         or ("全年" if _BARE_YEAR_HEAD.search(head) and not P.PERIOD.search(text, s0, d.end) else None)
         or frame_period
         or _section_period(ctx, d.start)
     )
+    if d.period and (ytd := _YTD.fullmatch(d.period)) and _THIS_MONTH.search(head[-12:] + d.label):
+        d.period = f"{ytd.group(1)}月"  # 11月…当月完成产值: the last month of the running period
     clause_year = None
     if d.period is None and not d.extra.get("period"):
         cut = max(head.rfind(ch) for ch in ",;:，；：") + 1
@@ -1255,6 +1268,7 @@ def _resolve_context(
             or P.TARGET.search(clause)
             or _TARGET_AFTER.match(text, d.end)
             or (_LABEL_TARGET.search(d.label) and not _NOT_TARGET_CUE.search(d.label))
+            or _LABEL_TARGET.search(_blank(text[d.start : d.extra.get("value_end", d.end)], _NOT_TARGET_CUE))
         ):
             d.scope = "target"
         elif P.FORECAST.search(head):
