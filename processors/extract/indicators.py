@@ -922,7 +922,7 @@ def _value(
                 if sig and sig.group(1) not in noun:
                     verb = sig.group(1)
             lab = verb + noun + predicate
-            if not named_before and not _COUNT_SIGNAL.search(verb + predicate):
+            if not named_before and not _COUNT_SIGNAL.search(lab):
                 return True  # 为90余家企业出具…: a count of firms served, not of firms gained
             if _is_economic(lab):
                 local.append(
@@ -1258,7 +1258,7 @@ def _resolve_context(
     inside = text[d.start : d.end]
     d.extra["before"] = text[max(s0, d.start - 24) : d.start]
     d.extra["signed"] = bool(_SIGNED.search(text, s0, d.end))
-    cue_head = _blank(head, _NOT_TARGET_CUE)
+    cue_head = _blank(head + d.label, _NOT_TARGET_CUE)[: len(head)]  # 计划|总投资 across the label start
     clause = cue_head[max(cue_head.rfind(ch) for ch in ",;:") + 1 :]
     if d.scope != "completion_rate":
         if P.FORECAST.search(inside):

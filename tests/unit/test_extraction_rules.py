@@ -1,0 +1,87 @@
+"""Period, scope, growth and count rules written for the development corpus (tests/golden/gold/README.md,
+"Rules added for the development corpus"): each on the sentence form the rule is about, with a near
+form it must leave alone."""
+
+from processors.extract import extract_text
+from processors.extract.gazetteer import find_places
+
+
+def _one(text: str, label: str):
+    found = [i for i in extract_text(text).indicators if i.label == label]
+    assert len(found) == 1, (label, [i.label for i in extract_text(text).indicators])
+    return found[0]
+
+
+def test_a_topic_period_written_with_chinese_numerals_dashes_or_a_day_frames_the_paragraph():
+    text = "截至一季度,园区完成工业产值184.3亿元。完成固定资产投资34.9亿元。"
+    assert _one(text, "固定资产投资").period == "一季度"
+    assert _one("1—9月,全区开工项目60个。新签约项目649个,协议投资总额3600亿元。", "协议投资总额").period == "1-9月"
+    assert _one("截至3月31日,全区完成财政收入29612万元。", "财政收入").period == "1-3月"
+
+
+def test_a_period_right_before_the_subject_frames_the_paragraph():
+    text = "一季度全市新批外商投资企业249家,比去年同期增长8.3%。直接利用外资合同额16.89亿美元,增长80.8%。"
+    assert _one(text, "直接利用外资合同额").period == "一季度"
+    # a period inside the sentence, not at its head, frames nothing after it
+    later = "利用外资情况\n全市新批外商投资企业249家,一季度增长8.3%。直接利用外资合同额16.89亿美元,增长80.8%。"
+    assert _one(later, "直接利用外资合同额").period is None
+
+
+def test_a_period_compared_with_is_not_the_figures_period():
+    text = "1-4月,园区实现利税571.24亿元,增长21.8%,较一季度提高3.6个百分点,其中利润342.33亿元,增长24.7%。"
+    assert _one(text, "利润").period == "1-4月"
+
+
+def test_the_month_of_a_running_period_and_a_running_total_up_to_a_year():
+    text = "1-11月,全市完成产值4251.2亿元,同比增长27.1%,其中11月份当月完成产值444.8亿元,同比增长19.3%。"
+    assert {i.value: i.period for i in extract_text(text).indicators} == {4251.2: "1-11月", 444.8: "11月"}
+    total = _one("截至2004年,国家级开发区累计利用外资超过705亿美元。", "利用外资")
+    assert total.period is None
+    assert _one("2004年,国家级开发区利用外资705亿美元。", "国家级开发区利用外资").period == "全年"
+
+
+def test_last_year_kept_in_the_label_is_last_years_full_year():
+    assert _one("香港去年吸引投资136亿美元。", "香港去年吸引投资").period == "全年"
+    assert _one("香港吸引投资136亿美元,较去年同期增加四成。", "香港吸引投资").period is None
+
+
+def test_an_event_in_the_head_dates_the_event_not_the_figures():
+    text = "市举行2022年第四季度项目集中开工活动。此次共有98个项目集中开工,总投资120.14亿元。"
+    assert _one(text, "总投资").period is None
+
+
+def test_a_cue_after_the_label_makes_a_target_and_a_goal_one_works_around_does_not():
+    assert _one("到2022年,经济总量力争突破700亿元。", "经济总量").scope == "target"
+    assert _one("全年地区生产总值预期增长5%。", "地区生产总值").scope == "target"
+    assert _one("围绕高质量发展目标,一季度实现地区生产总值949.84亿元。", "地区生产总值").scope == "actual"
+    assert _one("集中签约的20个项目,计划总投资110.8亿元。", "总投资").scope == "actual"
+
+
+def test_a_completion_against_a_budget_qualifies_the_value_and_the_growth_skips_the_change():
+    text = "全区完成财政收入29612万元,占年初预算的27.7%,较上年同期增收1735万元,同比增长6.2%。"
+    revenue = _one(text, "财政收入")
+    assert (revenue.completion_pct, revenue.growth_pct) == (27.7, 6.2)
+    assert _one(text, "较上年同期增收").growth_pct is None
+
+
+def test_growth_without_its_verb_or_without_its_percent_sign():
+    assert _one("现价人均地区生产总值36935元,同比11.4%。", "现价人均地区生产总值").growth_pct == 11.4
+    assert _one("全区科工贸总收入完成500亿元,比去年同期增长42。", "科工贸总收入").growth_pct == 42
+    # a bare number after 增加 is an amount, not a lost percentage
+    assert _one("全区科工贸总收入完成500亿元,比去年同期增加42。", "科工贸总收入").growth_pct is None
+
+
+def test_a_count_named_by_the_noun_after_it_needs_a_verb_of_gaining():
+    labels = [i.label for i in extract_text("此次共有98个项目集中开工,共计12个签约项目。").indicators]
+    assert labels == ["项目集中开工", "签约项目"]
+    assert _one("今年竹科引进37家新创企业。", "引进新创企业").value == 37
+    assert extract_text("为90余家企业出具三报告,帮助25家企业解决难题。").indicators == []
+
+
+def test_physical_output_is_no_indicator():
+    assert extract_text("新能源汽车、充电桩产量分别增长3.9倍和2.3倍。").indicators == []
+
+
+def test_place_names_are_found_longest_first_left_to_right():
+    text = "山东省济南市商河县和湘西土家族苗族自治州"
+    assert [name for _, _, name in find_places(text)] == ["山东省", "济南市", "商河县", "湘西土家族苗族自治州"]
