@@ -45,9 +45,16 @@ class ListItem:
         return parse_date(self.date_raw)
 
 
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # editors leave them at the start of titles
+
+
+def _trimmed(value: str) -> str:
+    return value.strip().strip(_ZERO_WIDTH).strip()
+
+
 def _title_of(anchor: Selector) -> str:
-    attr = (anchor.attrib.get("title") or "").strip()
-    text = re.sub(r"\s+", " ", " ".join(anchor.xpath(".//text()").getall())).strip()
+    attr = _trimmed(anchor.attrib.get("title") or "")
+    text = _trimmed(re.sub(r"\s+", " ", " ".join(anchor.xpath(".//text()").getall())))
     # The visible title is often cut with "…"; the title attribute holds the full one. When the link
     # also wraps the date (<a title="…"><p>title</p><span>[ 2021-05-19 ]</span></a>), the attribute
     # is the title without it.

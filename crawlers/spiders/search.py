@@ -73,7 +73,7 @@ class SearchSpider(SourceSpider):
             yield self.search_request(query, page + 1)
 
 
-_HIGHLIGHT_RE = re.compile(r"</?(?:em|font)\b[^>]*>", re.I)
+_HIGHLIGHT_RE = re.compile(r"</?(?:em|font)\b[^>]*>|&lt;/?(?:em|font)\b.*?&gt;", re.I)  # also in title="…"
 
 
 def result_html(text: str) -> str:

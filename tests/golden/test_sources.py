@@ -2,10 +2,11 @@
 provenance.json beside each): the spider callbacks run offline on the recorded bytes and must find
 every listed item (URL, title, date) and the right next list pages.
 
-Kinds for which no recorded page with provenance was found in public repositories (Hanweb embedded,
-JPAAS unit API, gkmlpt JSON, site search, the older jslib dataproxy answer) are checked at the end on
-answers in their documented shapes — the shapes public crawlers of those sites parse — and marked as
-such; the real crawl of every kind also runs against the loopback mirror (tests/golden/test_crawl_*).
+Shapes for which no recorded page with provenance was found in public repositories (the Hanweb
+`<datastore>` column page with a `<nextgroup>` link, the JPAAS unit API, gkmlpt JSON, jsearchfront's JSON
+answer, the older jslib dataproxy answer) are checked at the end on answers in their documented shapes —
+the shapes public crawlers of those sites parse — and marked as such; the real crawl of every kind also
+runs against the loopback mirror (tests/golden/test_crawl_*).
 """
 
 from __future__ import annotations
@@ -190,6 +191,52 @@ def test_hanweb_embedded_article_list_jiangxi():
         "2022-12-16 17:03",
     )
     assert [r.url for r in lists] == [url + "?uid=380055&pageNum=2", url + "?uid=380055&pageNum=3"]
+
+
+def test_site_search_result_page_jiujiang():
+    """A real result page of 九江市智能检索 (TRS IRS) for 种植: ten news hits whose titles carry <em>
+    highlights and a 类型 label, dated 发布时间：…; the three service cards are not hits; the pager is
+    script-only, so the next page is the form's page field."""
+    hosts = ["jiujiang.gov.cn", "ruichang.gov.cn", "dean.gov.cn", "jjzxyey.cn", "jjskx.com.cn"]
+    spider, run = spider_for(
+        {"id": "jj_search", "start_urls": ["https://zmhd.jiujiang.gov.cn/"], "allowed_domains": hosts,
+         "listing": {"kind": "search", "max_pages": 2,
+                     "selectors": {"item": "div.item.is-news", "link": "a.title", "date": "span.sourceTime"},
+                     "search": {"url": "https://zmhd.jiujiang.gov.cn/irs-c-web/", "query_param": "searchWord",
+                                "queries": ["种植"], "params": {"code": "183f883089d", "dataTypeId": "3"},
+                                "page_param": "page"}}}
+    )
+    (first,) = list(spider.start_list_requests())
+    body = (HERE / "search/results.html").read_bytes()
+    articles, lists = split(spider.parse_list(response(HtmlResponse, first.url, body, **first.meta)))
+    items = [a.meta["item"] for a in articles]
+    assert len(items) == 10 and run.counts["listed"] == 10
+    assert (items[0].url, items[0].title, items[0].date) == (
+        "http://www.ruichang.gov.cn/zwgk/zfxxgkml/xzxxgk/hgz/zdlyxxrcshgz/202511/t20251105_7049699.html",
+        "棉花种植面积核实种植户公示",
+        "2025-11-05T16:28:36+08:00",
+    )
+    assert items[4].title == "南方黑芝麻瑞昌种植示范基地揭牌"  # a zero-width space leads it on the page
+    assert all("jsearchfront" not in i.url and "jxzwfww" not in i.url for i in items)
+    assert items[-1].url.endswith("/202508/t20250804_6987005.html")
+    assert items[-1].date_raw == "发布时间：2025-08-04 09:00:00"
+    assert [(r.url, r.meta["page"]) for r in lists] == [(first.url.replace("page=1", "page=2"), 2)]
+    # the same page read for its jsearchfront service cards: links through visit/link.do, titles whose
+    # title="…" holds escaped <em> highlights
+    spider, run = spider_for(
+        {"id": "jj_services", "start_urls": ["https://zmhd.jiujiang.gov.cn/"],
+         "allowed_domains": ["jiujiang.gov.cn", "jxzwfww.gov.cn"],
+         "listing": {"kind": "search", "selectors": {"item": "div.jcse-result-box", "link": "a"},
+                     "search": {"url": "https://zmhd.jiujiang.gov.cn/irs-c-web/", "query_param": "searchWord",
+                                "queries": ["种植"]}}}
+    )
+    (first,) = list(spider.start_list_requests())
+    cards, _ = split(spider.parse_list(response(HtmlResponse, first.url, body, **first.meta)))
+    assert [(c.url, c.meta["item"].title) for c in cards][0] == (
+        "http://jjlx.jxzwfww.gov.cn/jxzw/bszn/index.do?webId=38&itemCode=360402-001201013000-GG-005-01",
+        "农业-种植技术",
+    )
+    assert len(cards) == 3 and all("<em>" not in c.meta["item"].title for c in cards)
 
 
 def test_rss_feed_read_with_feedparser():
