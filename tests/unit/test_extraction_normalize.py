@@ -1,5 +1,7 @@
 """Normalisation: NFKC, simplified copy, hard-wrap joins, and offsets back into the original text."""
 
+from pathlib import Path
+
 from processors.extract.normalize import normalize
 
 
@@ -72,3 +74,21 @@ def test_pinyin_readings_after_characters_are_dropped_and_spans_map_back():
     a, b = n.span(start, start + len("162亿元"))
     assert original[a:b] == "162億元"
     assert normalize("GDP(gdp)增长(约)5%").text == "GDP(gdp)增长(约)5%"  # no tone mark: not a reading
+
+
+def test_the_full_width_shortcut_gives_the_nfkc_form_of_every_line():
+    import unicodedata
+
+    from processors.extract.normalize import _nfkc_line
+
+    lines = [
+        "１－１０月，园区实现营业收入１２３.４亿元，同比增长５.６％。",
+        "ＧＤＰ　增长",  # an ideographic space
+        "＞\u0338 ﬁ ½ ｶﾞ ㈱",  # a mark composing with a mapped character; wider compatibility forms
+        "plain ascii",
+        "",
+    ]
+    for path in sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt")):
+        lines += path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for line in lines:
+        assert _nfkc_line(line) == unicodedata.normalize("NFKC", line), line
