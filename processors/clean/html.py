@@ -219,6 +219,8 @@ def _untitled_page_headline(tree: lxml_html.HtmlElement) -> str | None:
 
 _EMPHASIS = ("b", "strong", "big", "font", "center")
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# A line that is only a month or a day ("2003年5月"): a dateline, never a headline.
+_DATELINE = re.compile(r"^\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?\s*$")
 
 
 def _emphasised(tree: lxml_html.HtmlElement) -> set[str]:
@@ -231,6 +233,11 @@ def _emphasised(tree: lxml_html.HtmlElement) -> set[str]:
         if 4 <= len(text) <= 60:
             found.add(text)
     return found
+
+
+def _not_a_headline(line: str) -> bool:
+    """Datelines, bylines (本报记者…发自北京) and page furniture are set in bold too, but name no article."""
+    return bool(dates._DATE.search(line) or _DATELINE.match(line) or metadata.is_furniture(line))
 
 
 def headline_above_text(visible: str, text: str, emphasised: set[str], *, window: int = 6) -> str | None:
@@ -250,7 +257,7 @@ def headline_above_text(visible: str, text: str, emphasised: set[str], *, window
     if first is None:
         return None
     for line in reversed(lines[max(0, first - window):first]):
-        if _norm(line) in emphasised and not dates._DATE.search(line):
+        if _norm(line) in emphasised and not _not_a_headline(line):
             return line.strip()
     return None
 

@@ -215,7 +215,8 @@ _BUTTON_BAR = re.compile(
 )
 
 
-def _furniture(line: str) -> bool:
+def is_furniture(line: str) -> bool:
+    """Navigation, footer, button bars and bylines: page furniture, never body text or a headline."""
     line = _cells(line)
     if not line or _BUTTON_BAR.match(line):
         return True
@@ -254,7 +255,7 @@ def _clean_line(line: str) -> str:
     line = _BUTTONS.sub(" ", line).strip()
     if line.startswith("|"):
         cells = [c.strip() for c in line.strip("|").split(" | ")]
-        kept = [c for c in cells if c and not _furniture(c)]
+        kept = [c for c in cells if c and not is_furniture(c)]
         line = " ".join(kept)
     return line
 
@@ -289,10 +290,10 @@ def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
                 continue
         kept.append(line)
     kept = _cut_related_block(kept)
-    while kept and _furniture(kept[-1]):
+    while kept and is_furniture(kept[-1]):
         kept.pop()
     start = 0
-    while start < len(kept) and _furniture(kept[start]):
+    while start < len(kept) and is_furniture(kept[start]):
         start += 1
     kept = kept[start:]
     return "\n".join(kept).strip()

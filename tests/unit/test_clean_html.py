@@ -240,3 +240,11 @@ def test_an_untitled_page_takes_the_emphasised_line_right_above_its_text():
     # a plain line above the text is no headline: the title-marked element stays the answer
     plain = html.replace("<p align='center'><big><b>", "<p>").replace("</b></big></p>", "</p>")
     assert extract_html(plain).title.startswith("本站永久域名")
+
+
+def test_an_untitled_page_never_takes_a_bold_byline_or_dateline_for_its_headline():
+    headline = "<p align='center'><big><b>关于印发优化营商环境实施方案的通知</b></big></p>"
+    for line in ("本报记者张三发自北京", "2003年5月"):
+        under = f"<p align='center'><b>{line}</b></p>"
+        html = f"<html><body>{headline}{under}<div class='content'>{BODY}</div></body></html>"
+        assert extract_html(html).title == "关于印发优化营商环境实施方案的通知", under
