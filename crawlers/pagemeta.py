@@ -175,6 +175,8 @@ def _field(text: str, label: str) -> str | None:
     if not match:
         return None
     value = match.group(1).strip()
+    if re.match(r"\S{2,6}\s*[:：]", value):  # an empty field: the next label follows (文号： 发布日期：…)
+        return None
     return value or None
 
 

@@ -239,6 +239,34 @@ def test_site_search_result_page_jiujiang():
     assert len(cards) == 3 and all("<em>" not in c.meta["item"].title for c in cards)
 
 
+def test_gkmlpt_content_page_hints_and_change_hash():
+    """A real gkmlpt content page (广州市天河区天园街道): the 索引号/发布机构/成文日期 table is read, an
+    empty 文号 cell is no 文号 (not the next cell's 发布日期), and the per-session CSRF token in
+    window._CONFIG does not count as a change while a body edit does."""
+    from parsel import Selector
+
+    from crawlers.fingerprint import content_hash
+    from crawlers.pagemeta import extract_hints
+
+    url = "http://www.thnet.gov.cn/gzthtyj/gkmlpt/content/9/9866/post_9866248.html"
+    page = (HERE / "gkmlpt_content/post_9866248.html").read_text(encoding="utf-8")
+    hints = extract_hints(Selector(text=page, base_url=url), url)
+    assert hints["title"] == "（转载）广州市人民政府办公厅关于印发广州市公共租赁住房管理办法的通知"
+    assert hints["index_no"] == "11440106718120458W/2024-00008"
+    assert hints["issuer"] == "广州市天河区人民政府天园街道办事处"
+    assert hints["written_date"] == "2024-07-26"
+    assert (hints["published_at"], hints["published_at_source"]) == ("2024-09-12T16:38:00+08:00", "meta")
+    assert "doc_no" not in hints  # the 文号 cell is empty on this repost
+    assert hints["body_selector"] == ".article-content"
+
+    def digest(html: str) -> str:
+        return content_hash(Selector(text=html), html.encode())
+
+    assert "CSRF: 'REDACTED'" in page
+    assert digest(page.replace("CSRF: 'REDACTED'", "CSRF: 'UF0AEgo0Z1UH'")) == digest(page)
+    assert digest(page.replace("第一章 总则", "第一章 总 则")) != digest(page)
+
+
 def test_rss_feed_read_with_feedparser():
     url = "https://williamszhang.github.io/article/rss.xml"
     spider, run = spider_for(
