@@ -269,6 +269,7 @@ class _Mention:
         self.end = m.end()
 
 
+_HAS_DIGIT = re.compile(r"\d")
 _RANK = re.compile(r"第\d+[位名]|\d+个百分点")
 _LABEL_ACRONYM = re.compile(r"(?:GDP|gdp|R&D)$")
 _HAS_NUMBER = re.compile(r"[\d*×Xx]|[零〇一二两三四五六七八九十百千]余?[万亿千]")
@@ -358,6 +359,21 @@ def extract_indicators(text: str, ctx: Context) -> list[_Draft]:
     return _dedupe(drafts)
 
 
+# what a clause says about its measure before the growth follows (出现负增长, 一举扭转…, 继续保持…)
+_COMMENT = re.compile(r"出现|一举|继续|保持|呈现|扭转|实现了|持续|稳步|大幅|快速")
+
+
+def _lead_measure(text: str, a: int, b: int, subjects: tuple[str, ...]) -> tuple[str, int] | None:
+    """The measure a clause opens with when the rest of it only comments on it: (label, start)."""
+    m = _COMMENT.search(text, a, b)
+    if m is None or m.start() == a:
+        return None
+    label, off = _clean_label(text[a : m.start()], subjects)
+    if not label or len(label) > 20 or not _is_economic(label) or _HAS_DIGIT.search(label):
+        return None
+    return label, a + off
+
+
 def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
     if not _HAS_NUMBER.search(text, s0, s1):
         return
@@ -443,6 +459,25 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                                 has_growth=True,
                             )
                         )
+                    if not targets and prev is None and seg_idx > 0 and not local:
+                        # 固定资产投资一举扭转连续三年下降趋势,增长1.4%: the clause before names the measure
+                        lead = _lead_measure(text, *segs[seg_idx - 1], subjects)
+                        if lead is not None:
+                            local.append(
+                                _Draft(
+                                    kind="growth",
+                                    label=lead[0],
+                                    start=lead[1],
+                                    end=mention.end,
+                                    sentence=sent_id,
+                                    segment=seg_idx,
+                                    growth_pct=g,
+                                    growth_basis=basis,
+                                    redacted=red,
+                                    approx=approx,
+                                    has_growth=True,
+                                )
+                            )
                     for d in targets:
                         d.growth_pct, d.growth_basis, d.has_growth = g, basis, True
                         d.redacted = d.redacted or red
