@@ -894,6 +894,7 @@ _UNIT_YU = re.compile(r"^(余|多)")
 _UNIT_POST = re.compile(r"(以上|左右|多)$")
 _BARE_LEAD = re.compile(r"^(?:其中|如|另有|包括)")
 _TOTAL_WORD = re.compile(r"累计|总数|总计|合计")
+_NEXT_FIGURE = re.compile(r"(?:实现|完成)[^\d,;:。]{1,10}\d")
 _COUNT_TAIL = re.compile(r"^(?:以上|左右|多|余)")
 
 
@@ -982,8 +983,9 @@ def _value(
             if cumulative is None:
                 return True
             label, label_start = cumulative, mention.start
-        if _COUNT_TAIL.sub("", _PAREN.sub("", text[m.end() : seg_end])).strip():
-            return True  # 30个有效工作日: the count is of something else
+        tail = _COUNT_TAIL.sub("", _PAREN.sub("", text[m.end() : seg_end])).strip()
+        if tail and not (in_sub and _NEXT_FIGURE.match(tail)):
+            return True  # 30个有效工作日: the count is of something else (纺织鞋服13户实现产值…: a part's count)
         if "等" in label:
             # 磷酸铁锂储能电芯、…、盖帽等项目**个: the items are named, the count is of the 项目
             if veto_pattern().search(label):
