@@ -984,8 +984,9 @@ def _value(
                 return True
             label, label_start = cumulative, mention.start
         tail = _COUNT_TAIL.sub("", _PAREN.sub("", text[m.end() : seg_end])).strip()
+        # 30个有效工作日: the count is of something else; 纺织鞋服13户实现产值…: a part's count
         if tail and not (in_sub and _NEXT_FIGURE.match(tail)):
-            return True  # 30个有效工作日: the count is of something else (纺织鞋服13户实现产值…: a part's count)
+            return True
         if "等" in label:
             # 磷酸铁锂储能电芯、…、盖帽等项目**个: the items are named, the count is of the 项目
             if veto_pattern().search(label):

@@ -87,3 +87,16 @@ def test_place_names_are_found_longest_first_left_to_right():
     text = "山东省济南市商河县和湘西土家族苗族自治州"
     names = [name for _, _, name in find_places(text)]
     assert names == ["山东省", "济南市", "商河县", "湘西土家族苗族自治州"]
+
+
+def test_a_clause_that_comments_on_its_measure_names_the_growth_after_it():
+    text = "固定资产投资一举扭转连续三年下降趋势,增长1.4%。"
+    assert _one(text, "固定资产投资").growth_pct == 1.4
+    # a clause with no economic measure names nothing
+    assert extract_text("全区上下一举扭转被动局面,增长1.4%。").indicators == []
+
+
+def test_a_parts_count_followed_by_its_own_figure_is_an_indicator():
+    text = "1-8月,园区规上企业71户,实现工业总产值104.85亿元,其中:纺织鞋服13户实现产值41.03亿元。"
+    assert _one(text, "纺织鞋服").value == 13
+    assert extract_text("办理审批事项13户用时30个工作日。").indicators == []
