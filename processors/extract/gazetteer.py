@@ -46,7 +46,10 @@ _AMBIGUOUS_STEMS = {
     "西区",
     "南区",
     "北区",
+    "大关",  # 跨越30亿美元大关: a threshold, far more often than 大关县
 }
+# divisions outside the mainland's province / city / county tree: a text placed there has no region
+_NO_REGION = {"台湾省", "香港特别行政区", "澳门特别行政区"}
 
 
 @dataclass(frozen=True)
@@ -217,4 +220,6 @@ def resolve_region(
         if cands:
             province = max(cands, key=lambda c: (c in strong_codes, counts[c]))
     full = lambda code: gz.by_code[code].full if code and code in gz.by_code else None  # noqa: E731
+    if full(province) in _NO_REGION:
+        return None, None, None
     return full(province), full(city), full(county)

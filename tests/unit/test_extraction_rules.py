@@ -100,3 +100,10 @@ def test_a_parts_count_followed_by_its_own_figure_is_an_indicator():
     text = "1-8月,园区规上企业71户,实现工业总产值104.85亿元,其中:纺织鞋服13户实现产值41.03亿元。"
     assert _one(text, "纺织鞋服").value == 13
     assert extract_text("办理审批事项13户用时30个工作日。").indicators == []
+
+
+def test_taiwan_hong_kong_and_macau_sources_have_no_region_and_a_threshold_is_no_county():
+    region = extract_text("台湾新竹科学园区去年营业额1.38兆元,台湾出口创新高。").region
+    assert (region.province, region.city, region.county) == (None, None, None)
+    assert extract_text("商河县2023年营业收入突破30亿元大关,山东省济南市商河县。").region.county == "商河县"
+    assert extract_text("园区营业收入跨越30亿元大关,再创新高。").region.county is None
