@@ -603,6 +603,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             if sub_zone and len(local) > n_before:
                 local[-1].extra["zone"] = sub_zone
     _lists(text, s0, all_mentions, mask, local, sent_id)
+    _pair_growth_runs(text, all_mentions, local)
     _regrow(local)
     for d in local:
         _resolve_context(text, d, s0, frame, ctx)
@@ -616,6 +617,48 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
 
 
 _CHANGE = re.compile(r"^(?:较|比)?(?:上年|去年)?(?:同期)?(?:增收|减收|增加|净增|多收)")
+
+
+_DOWN_VERBS = {"下降", "减少", "降低", "回落", "衰退", "下滑", "降幅", "年减"}
+_GROWTH_SEP = re.compile(r"[\s,，、和及与]*")
+
+
+def _pair_growth_runs(text: str, mentions: list[_Mention], local: list[_Draft]) -> None:
+    """东部…608.3亿美元,中部…100.7亿美元,西部…43.13亿美元,同比分别增长16.02%,29.14%,和43.48%; 内资15.5亿元、
+    外资4101万美元,同比增长18%、17.17%: a run of growths after as many values pairs with them in order."""
+    runs: list[list[_Mention]] = []
+    for m in mentions:
+        # a run opens with a growth; the members after it are growths or bare percentages (…增长16.02%,29.14%)
+        joins = runs and runs[-1] is not None and _GROWTH_SEP.fullmatch(text, runs[-1][-1].end, m.start)
+        if m.kind == "growth" and not joins:
+            runs.append([m])
+        elif m.kind in ("growth", "percent") and joins:
+            runs[-1].append(m)
+        else:
+            runs.append(None)  # type: ignore[arg-type]  # anything else ends the run
+    for run in filter(None, runs):
+        k, start = len(run), run[0].start
+        if k < 2 or any(d.kind == "growth" and d.start >= start for d in local):
+            continue
+        before = [d for d in local if d.start < start]
+        cand = before[-k:]
+        if len(cand) < k or any(d.kind not in ("money", "count") or d.has_growth for d in cand[:-1]):
+            continue
+        first = _growth_of(run[0].m)
+        if cand[-1].has_growth and cand[-1].growth_pct != first[0]:
+            continue
+        negative = run[0].m.group("verb") in _DOWN_VERBS
+        for d, mention in zip(cand, run, strict=True):
+            if mention.kind == "growth":
+                g, basis, red = _growth_of(mention.m)
+            else:
+                g, basis, red = parse_number(mention.m.group("num")), first[1], False
+                if g is None:
+                    red = True
+                elif negative != (text[mention.m.start("num") - 1] in "-−"):
+                    g = -g
+            d.growth_pct, d.growth_basis, d.has_growth = g, basis, True
+            d.redacted = d.redacted or red
 
 
 def _regrow(local: list[_Draft]) -> None:

@@ -107,3 +107,13 @@ def test_taiwan_hong_kong_and_macau_sources_have_no_region_and_a_threshold_is_no
     assert (region.province, region.city, region.county) == (None, None, None)
     assert extract_text("商河县2023年营业收入突破30亿元大关,山东省济南市商河县。").region.county == "商河县"
     assert extract_text("园区营业收入跨越30亿元大关,再创新高。").region.county is None
+
+
+def test_a_run_of_growths_after_as_many_values_pairs_with_them_in_order():
+    text = "全面利用内资15.5亿元、外资4101万美元,同比增长18%、17.17%。"
+    assert [(i.value, i.growth_pct) for i in extract_text(text).indicators] == [(15.5, 18.0), (4101.0, 17.17)]
+    down = "甲区产值5亿元,乙区产值3亿元,同比分别下降5%和2%。"
+    assert [i.growth_pct for i in extract_text(down).indicators] == [-5.0, -2.0]
+    # one growth after two values stays with the value next to it
+    one = "全面利用内资15.5亿元、外资4101万美元,同比增长18%。"
+    assert [i.growth_pct for i in extract_text(one).indicators] == [None, 18.0]
