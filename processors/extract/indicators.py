@@ -1326,13 +1326,12 @@ def _resolve_context(
             # names the subject's report year gives it the full year
             d.period = "全年"
             clause_year = int(cy.group(1)) if len(cy.group(1)) == 4 else int(cy.group(1)) + 1911
-    if d.extra.get("year"):
-        d.year = d.extra["year"]
     if d.period is None and (_LAST_YEAR.search(head) or _LAST_YEAR.search(d.label)):
         # 香港去年吸引…, 去年,全市重点开发园区…, 大陆去年的直接外来投资额 (the label keeps the word)
         d.period = "全年"
         clause_year = clause_year or (ctx.doc_year - 1 if ctx.doc_year else None)
-    d.year = clause_year or _year_of(head, 0, len(head)) or frame_year
+    # 2010—2014年…增速分别为17.4%、9.7%…: a list over years gives each member its year
+    d.year = d.extra.get("year") or clause_year or _year_of(head, 0, len(head)) or frame_year
     title, title_year = _section_title(ctx, d.start)
     if d.year is None:
         d.year = title_year or ctx.doc_year

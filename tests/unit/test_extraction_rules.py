@@ -117,3 +117,10 @@ def test_a_run_of_growths_after_as_many_values_pairs_with_them_in_order():
     # one growth after two values stays with the value next to it
     one = "全面利用内资15.5亿元、外资4101万美元,同比增长18%。"
     assert [i.growth_pct for i in extract_text(one).indicators] == [None, 18.0]
+
+
+def test_a_list_over_years_gives_each_member_its_year():
+    text = "2010—2014年我国实际利用外资金额增速分别为17.4%、9.7%、-3.7%、5.2%、1.7%。"
+    got = [(i.growth_pct, i.period, i.year) for i in extract_text(text).indicators]
+    growths = [17.4, 9.7, -3.7, 5.2, 1.7]
+    assert got == [(g, "全年", year) for g, year in zip(growths, range(2010, 2015), strict=True)]
