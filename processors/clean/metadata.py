@@ -211,14 +211,16 @@ def _cells(line: str) -> str:
 
 # A bar of page buttons and nothing else: "[ 打印 | 关闭 ]", "【收藏】【打印】【关闭】".
 _BUTTON_BAR = re.compile(
-    r"^[\s\[【(（]*(?:(?:打印|打印本页|关闭|关闭窗口|返回|返回顶部|收藏|分享|推荐|顶部)[\s|｜/、\\\]】)）\[【(（]*)+$"
+    r"^[\s\[【(（]*(?:(?:打印|打印本页|下载|关闭|关闭窗口|返回|返回顶部|收藏|分享|推荐|顶部)[\s|｜/、\\\]】)）\[【(（]*)+$"
 )
+# The second half of the QR-code prompt "扫一扫在手机<br>打开当前页" (the first half holds 扫一扫).
+_QR_PROMPT = re.compile(r"^(?:在手机(?:上)?)?打开当前页(?:面)?$")
 
 
 def is_furniture(line: str) -> bool:
     """Navigation, footer, button bars and bylines: page furniture, never body text or a headline."""
     line = _cells(line)
-    if not line or _BUTTON_BAR.match(line):
+    if not line or _BUTTON_BAR.match(line) or _QR_PROMPT.match(line):
         return True
     marks = {m.group(0) for m in BOILERPLATE.finditer(line)}
     if marks and (len(line) <= 100 or len(marks) >= 2):
@@ -242,6 +244,27 @@ def _cut_related_block(lines: list[str]) -> list[str]:
             if all(len(x) <= 60 for x in rest):
                 return lines[:i]
     return lines
+
+
+# One entry of a directory of links (· 市委组织部, • 市教育局): a bullet and a short name, no sentence.
+_DIRECTORY_ENTRY = re.compile(r"^[·•▪◦]\s*[^\s。，；！？,;]{1,20}$")
+_MIN_DIRECTORY = 10
+
+
+def _cut_link_directory(lines: list[str]) -> list[str]:
+    """Cut a trailing directory of links (the site's list of departments under every article).
+
+    Only a run of at least ten bulleted short names at the very end goes (blank lines inside it
+    included), so a short bulleted list inside the body is kept.
+    """
+    end = len(lines)
+    while end and not _cells(lines[end - 1]):
+        end -= 1
+    i, entries = end, 0
+    while i and (_DIRECTORY_ENTRY.match(_cells(lines[i - 1])) or not _cells(lines[i - 1])):
+        entries += bool(_cells(lines[i - 1]))
+        i -= 1
+    return lines[:i] if entries >= _MIN_DIRECTORY else lines
 
 
 _BUTTONS = re.compile(
@@ -289,7 +312,7 @@ def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
                     or (squeezed in values and len(squeezed) < 80):
                 continue
         kept.append(line)
-    kept = _cut_related_block(kept)
+    kept = _cut_related_block(_cut_link_directory(kept))
     while kept and is_furniture(kept[-1]):
         kept.pop()
     start = 0

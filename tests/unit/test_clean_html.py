@@ -248,3 +248,27 @@ def test_an_untitled_page_never_takes_a_bold_byline_or_dateline_for_its_headline
         under = f"<p align='center'><b>{line}</b></p>"
         html = f"<html><body>{headline}{under}<div class='content'>{BODY}</div></body></html>"
         assert extract_html(html).title == "关于印发优化营商环境实施方案的通知", under
+
+
+def test_a_trailing_directory_of_department_links_and_the_qr_prompt_are_not_text():
+    # The 集约化 article template of gz.gov.cn: body, QR prompt split by <br>, print button, then the
+    # site's list of departments (a shape seen on a real 市政府公报 page of the corpus).
+    body = "".join(f"<p>第{n}条 本条规定的事项，由市医疗保障部门负责解释和组织实施。</p>"
+                   for n in range(1, 8))
+    names = ("教育", "科技", "公安", "民政", "司法", "财政", "商务", "审计", "统计", "体育", "信访", "水务")
+    directory = "".join(f"<li><p>· 市{name}局</p></li>" for name in names)
+    page = (f"<html><head><title>办法</title></head><body><div class='content_article'>{body}"
+            "<p>本办法自印发之日起施行。</p></div><div class='bottomIcon'><p>扫一扫在手机<br>打开当前页</p>"
+            f"<p>下载、打印</p></div><div id='newsjjgbox'><ul>{directory}</ul></div></body></html>")
+    text = extract_html(page).text
+    assert text.endswith("本办法自印发之日起施行。"), text[-120:]
+    assert "市财政局" not in text and "打开当前页" not in text
+
+
+def test_a_short_bulleted_list_at_the_end_of_the_body_is_kept():
+    items = "".join(f"<p>· 附件{n}</p>" for n in range(1, 7))
+    page = ("<html><body><div><p>申请人应当提交下列材料，并对材料的真实性负责，逾期不予受理。</p>"
+            "<p>以上材料交至各区政务服务中心窗口，窗口工作人员当场出具受理回执，材料清单如下：</p>"
+            f"{items}</div></body></html>")
+    text = extract_html(page).text
+    assert text.rstrip().endswith("· 附件6"), text
