@@ -1387,7 +1387,7 @@ def _dedupe(drafts: list[_Draft]) -> list[_Draft]:
 
 _ABOVE_SCALE_NOUN = re.compile(r"(?:规模以上|规上)(?:工业)?企业")
 _TOTAL_INVESTMENT = re.compile(r"(?:计划)?总投资(?:额)?|投资总(?:金)?额")
-_ABOVE_SCALE_SUBJECT = re.compile(r"(?:规上|规模以上)(?:工业)?企业(?:\d+户|\d+家)?[^,;。]{0,4}$")
+_ABOVE_SCALE_SUBJECT = re.compile(r"(?:规上|规模以上)(?:工业)?企业(?:\d+户|\d+家)?(?:[^,;。]{0,4}|,[^,;。]{0,4})$")
 
 
 def _context_metric(metric: str, d: _Draft) -> str:
