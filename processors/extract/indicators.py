@@ -1296,6 +1296,7 @@ def _next_frame(
     return p or period, y or year
 
 
+_PLAN_OF_YEAR = re.compile(r"全年(?=目标|任务|计划)")
 _UPTO_YEAR_ANY = re.compile(r"(?:截至|截止)\s*(?:19|20)\d{2}\s?年(?:底|末)?")
 _YTD = re.compile(r"1-(\d{1,2})月")
 _THIS_MONTH = re.compile(r"当月|单月")
@@ -1305,7 +1306,8 @@ def _resolve_context(
     text: str, d: _Draft, s0: int, frame: tuple[str | None, int | None], ctx: Context
 ) -> None:
     head = _blank(_blank(_blank(text[s0 : d.start], P.COMPLETION), P.COMPLETION_RATE), _COMPARISON_PERIOD)
-    head_p = _blank(head, _UPTO_YEAR_ANY)  # 截至2004年,…累计利用外资: a running total has no period
+    # 截至2004年,…累计利用外资: a running total has no period; 全年计划的56.92%: the plan's year is none
+    head_p = _blank(_blank(head, _UPTO_YEAR_ANY), _PLAN_OF_YEAR)
     frame_period, frame_year = frame
     after = _BRACKET_PERIOD.match(text, d.extra.get("value_end", d.end)) or _BRACKET_PERIOD.match(text, d.end)
     d.period = d.extra.get("period") or (
@@ -1387,7 +1389,9 @@ def _dedupe(drafts: list[_Draft]) -> list[_Draft]:
 
 _ABOVE_SCALE_NOUN = re.compile(r"(?:规模以上|规上)(?:工业)?企业")
 _TOTAL_INVESTMENT = re.compile(r"(?:计划)?总投资(?:额)?|投资总(?:金)?额")
-_ABOVE_SCALE_SUBJECT = re.compile(r"(?:规上|规模以上)(?:工业)?企业(?:\d+户|\d+家)?(?:[^,;。]{0,4}|,[^,;。]{0,4})$")
+_ABOVE_SCALE_SUBJECT = re.compile(
+    r"(?:规上|规模以上)(?:工业)?企业(?:\d+户|\d+家)?(?:[^,;。]{0,4}|,[^,;。]{0,4})$"
+)
 
 
 def _context_metric(metric: str, d: _Draft) -> str:
