@@ -34,6 +34,9 @@ _PUBLISH_META = (
     "dc.date.issued", "dcterms.issued", "firstpublishedtime", "publish_time", "pubtime", "releasedate",
     "og:release_date", "other:pubdate", "dc.date", "date", "publication_date", "sailthru.date",
 )
+# A bare 日期/时间 label that starts the info line under a headline ("日期：2025-02-26 11:54 来源：…");
+# 成文日期, 会议时间 and the like do not match (the label must start the line or follow a space).
+_BARE_DATE_LABEL = re.compile(r"(?:^|\s)(?:日期|时间)\s*[:：]\s*")
 _NEAR_LABEL = re.compile(r"(?:时间|日期|来源|发布|更新|[|｜])")
 _URL_DATE = (
     re.compile(r"/t(?P<y>20\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)_"),  # /202401/t20240105_123.html
@@ -175,6 +178,29 @@ def date_near_title(visible: str, title: str | None, *, after: int = 10, before:
     return None
 
 
+def date_labelled_under_title(visible: str, title: str | None, *, after: int = 3) -> datetime | None:
+    """A date after a bare 日期/时间 label on the lines right under the headline.
+
+    That is the date the reader is shown as the article's; a CMS's PubDate meta can be the time the page
+    was last regenerated (a 甘肃省 page's meta names it 页面生成时间), so this is read before the meta.
+    """
+    if not title:
+        return None
+    whole = re.sub(r"\s+", "", title)
+    key = whole[:12]
+    lines = visible.split("\n")
+    for i, line in enumerate(lines):
+        squeezed = re.sub(r"\s+", "", line)
+        # the headline's line, or its first part when a <br> splits it
+        if key and (key in squeezed or (len(squeezed) >= 4 and whole.startswith(squeezed))):
+            for candidate in lines[i + 1 : i + 1 + after]:
+                for label in _BARE_DATE_LABEL.finditer(candidate.strip()):
+                    match = _DATE.match(candidate.strip(), label.end())
+                    if match and (value := _from_match(match)):
+                        return value
+    return None
+
+
 def date_from_htmldate(tree: lxml_html.HtmlElement) -> datetime | None:
     """htmldate's original-date finder on the markup (it knows many CMS and schema.org conventions).
 
@@ -195,8 +221,9 @@ def publication_date(tree: lxml_html.HtmlElement, visible: str, *, title: str | 
     """Publication date and its source, in the order a reader trusts them.
 
     发布日期/发布时间 (the 信息公开 table or a labelled line); then 公开日期 and its like, unless the CMS's
-    publish meta and the URL agree on another day; then the publish meta; then a date printed next to the
-    headline; then htmldate; then the URL. ``(None, "none")`` when nothing is found.
+    publish meta and the URL agree on another day; then a date after a bare 日期/时间 label under the
+    headline; then the publish meta; then a date printed next to the headline; then htmldate; then the
+    URL. ``(None, "none")`` when nothing is found.
     """
     if table.get("发布日期") and (value := parse_date(table["发布日期"])):
         return value, "visible"
@@ -212,6 +239,8 @@ def publication_date(tree: lxml_html.HtmlElement, visible: str, *, title: str | 
         if meta and in_url and meta.date() == in_url.date() != weak.date():
             return meta, "meta"
         return weak, "visible"
+    if value := date_labelled_under_title(visible, title):
+        return value, "visible"
     if meta:
         return meta, "meta"
     if value := date_near_title(visible, title):

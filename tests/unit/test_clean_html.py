@@ -272,3 +272,22 @@ def test_a_short_bulleted_list_at_the_end_of_the_body_is_kept():
             f"{items}</div></body></html>")
     text = extract_html(page).text
     assert text.rstrip().endswith("· 附件6"), text
+
+
+def test_a_bare_date_label_under_the_headline_outweighs_a_regenerated_pubdate_meta():
+    # fzgg.gansu.gov.cn: PubDate is the time the page was regenerated; the reader sees 日期 under the title.
+    page = ("<html><head><meta name='ArticleTitle' content='关于印发若干措施的通知'>"
+            "<meta name='PubDate' content='2025-03-27 09:36:38'></head><body>"
+            "<h1>关于印发<br>若干措施的通知</h1><p>日期：2025-02-26 11:54 来源：</p>"
+            "<div><p>各市、自治州人民政府：《若干措施》已经省委省政府同意，现印发你们，请认真贯彻落实。</p>"
+            "<p>会议时间：2025-03-01 09:00</p></div></body></html>")
+    got = extract_html(page)
+    assert got.published_at.date().isoformat() == "2025-02-26" and got.published_at_source == "visible"
+
+
+def test_a_pubdate_meta_wins_over_a_date_in_the_body_with_another_label():
+    page = ("<html><head><meta name='ArticleTitle' content='关于召开座谈会的通知'>"
+            "<meta name='PubDate' content='2025-03-27 09:36'></head><body><h1>关于召开座谈会的通知</h1>"
+            "<p>各有关单位：</p><p>会议时间：2025-04-02 09:00</p><p>成文日期：2025-03-20</p></body></html>")
+    got = extract_html(page)
+    assert got.published_at.date().isoformat() == "2025-03-27" and got.published_at_source == "meta"
