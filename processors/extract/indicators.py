@@ -680,7 +680,8 @@ _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*[—\-–~至到]+\s*((
 _LIST_MEASURE = re.compile(r"(?:贡献率|比重|占比|增速|增幅)$")
 _LIST_SEP = re.compile(r"[\s、和及与]*")
 _LIST_CUE = re.compile(
-    r"(?:分别|依次)(?:为|是|达到|达|比上年同期|比上年|比去年同期|较上年同期|同比|增长|下降|完成)*$"
+    r"(?:分别|依次)(?P<share>占[^,;:。\d]{1,10}?)?(?:的)?"  # 分别占全市比重的72.5%、82%和92%
+    r"(?:为|是|达到|达|比上年同期|比上年|比去年同期|较上年同期|同比|增长|下降|完成)*$"
 )
 _NAME_SPLIT = re.compile(r"、|和|及|与")
 _NAME_JUNK = re.compile(
@@ -827,7 +828,8 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
                 continue
             label_period = None
             for i, (m, v) in enumerate(zip(run, values, strict=True)):
-                if m.end in made and i == 0 and not is_growth:
+                first_made = m.end in made and i == 0 and not is_growth
+                if first_made and not (cue is not None and cue.group("share") and len(names) == k):
                     continue
                 if measure_only:
                     # …GDP增速分别为18.8%、9.6%…,两年平均增速分别为4.7%、5.0%…: the same items again;
@@ -840,11 +842,19 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
                 else:
                     name = names[i]
                     label = name if (not tail or name.endswith(tail)) else name + tail
+                    if cue is not None and cue.group("share") and not is_growth:
+                        label += cue.group("share").removesuffix("的")  # …进出口总额占全市比重
                 if veto_pattern().search(label) or not (
                     _is_economic(label)
                     or label.endswith("业")
                     or (measure_only and _LIST_MEASURE.search(label))
                 ):
+                    continue
+                if first_made:
+                    # the first member was read before the list was seen: it takes its own name
+                    for d in local:
+                        if d.end == m.end and d.kind == "ratio":
+                            d.label = label
                     continue
                 # a new draft per member (drop one the first member may have produced under the last name)
                 local[:] = [d for d in local if not (d.end == m.end and d.start >= nstart)]

@@ -124,3 +124,9 @@ def test_a_list_over_years_gives_each_member_its_year():
     got = [(i.growth_pct, i.period, i.year) for i in extract_text(text).indicators]
     growths = [17.4, 9.7, -3.7, 5.2, 1.7]
     assert got == [(g, "全年", year) for g, year in zip(growths, range(2010, 2015), strict=True)]
+
+
+def test_a_list_of_shares_pairs_each_name_with_its_share():
+    text = "全市园区进出口总额、注册外资实际到账分别占全市比重的82%和92%。"
+    got = {i.value: i.label for i in extract_text(text).indicators}
+    assert got[82.0].endswith("进出口总额占全市比重") and got[92.0] == "注册外资实际到账占全市比重"
