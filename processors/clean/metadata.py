@@ -27,8 +27,13 @@ def doc_number(text: str) -> str | None:
     match = _DOC_NO_LABEL.search(text)
     if match:
         return match.group(1)
-    match = _DOC_NO.search(text[:3000])
-    return re.sub(r"\s+", "", match.group(0)) if match else None
+    # Unlabelled, a document's own 文号 starts its line (穗医保规字〔2024〕1号 under the headline); one
+    # inside a sentence is another document's, cited: 根据《…意见》（国发〔2015〕52号）.
+    head = text[:3000]
+    for match in _DOC_NO.finditer(head):
+        if not head[head.rfind("\n", 0, match.start()) + 1 : match.start()].strip():
+            return re.sub(r"\s+", "", match.group(0))
+    return None
 
 
 def issuer(text: str) -> str | None:

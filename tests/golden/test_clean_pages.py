@@ -139,6 +139,14 @@ def test_government_metadata_table(results):
             assert "索引号" not in doc.text and meta["expected"]["index_number"] not in doc.text
 
 
+def test_no_document_number_where_the_page_shows_none(results):
+    # A 文号 the body cites (根据《…》（穗府办规〔2024〕13号）) is another document's, not the page's.
+    wrong = [(slug, doc.doc_number, doc.index_number) for slug, meta, doc in results
+             if (not meta["expected"]["doc_number"] and doc.doc_number)
+             or (not meta["expected"]["index_number"] and doc.index_number)]
+    assert wrong == []
+
+
 def test_written_date_is_kept_apart_from_the_publication_date(results):
     dated = [(meta, doc) for _, meta, doc in results if meta["expected"].get("written_at")]
     assert dated

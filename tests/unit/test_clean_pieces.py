@@ -227,3 +227,11 @@ def test_trim_tail_keeps_normal_endings():
     assert trim_tail(text) == "正文第一段。\n" * 9 + "正文第一段。"
     ending = "正文第一段。\n" * 10 + "特此报告。"
     assert trim_tail(ending) == ending
+
+
+def test_a_document_number_cited_inside_a_sentence_is_not_the_pages_own():
+    cited = ("关于受理人才公寓申请的公告\n根据《某市人才公寓管理办法》（穗建规字〔2020〕17号）的有关规定，"
+             "现受理人才公寓申请。")
+    assert doc_number(cited) is None
+    own = "穗民规字〔2024〕3号\n各区民政局：\n根据《某办法》（穗府办规〔2022〕13号）及相关规定，现印发。"
+    assert doc_number(own) == "穗民规字〔2024〕3号"
