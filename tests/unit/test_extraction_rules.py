@@ -130,3 +130,8 @@ def test_a_list_of_shares_pairs_each_name_with_its_share():
     text = "全市园区进出口总额、注册外资实际到账分别占全市比重的82%和92%。"
     got = {i.value: i.label for i in extract_text(text).indicators}
     assert got[82.0].endswith("进出口总额占全市比重") and got[92.0] == "注册外资实际到账占全市比重"
+
+
+def test_a_year_after_cong_is_a_starting_point_not_the_report_year():
+    text = "限制措施从2013年的190多条,缩减到2018年的45条。截至2018年底,自贸区累计新设企业60余万家。"
+    assert extract_text(text).year == 2018
