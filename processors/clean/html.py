@@ -299,7 +299,7 @@ def extract_html(page: str, *, url: str | None = None) -> HtmlPage:
     bylines = metadata.bylines(visible)
     published, source = dates.publication_date(tree, visible, title=title, table=table, url=url)
     written = dates.parse_date(table["成文日期"]) if table.get("成文日期") else None
-    text = metadata.strip_page_furniture(_main_text(tree, url), table=table)
+    text = metadata.strip_page_furniture(_main_text(tree, url), table=table, title=title)
     if untitled and text:
         title = headline_above_text(visible, text, emphasised) or title
     if too_deep and not text.strip():

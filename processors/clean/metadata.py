@@ -297,7 +297,37 @@ def _table_row(line: str, values: set[str]) -> bool:
         _label_only(c) is not None or re.sub(r"\s+", "", c) in values for c in cells)
 
 
-def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
+# The info line and the controls under a headline: "日期：2025-02-26 11:54 来源：", "分享：", "字号：".
+_DATELINE = re.compile(
+    r"^(?:(?:发布|发表|更新)?(?:日期|时间)\s*[:：]\s*)?(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?(?:\s+(?:信息)?来源\s*[:：]\s*\S{0,40})?$"
+)
+_HEADER_CONTROL = re.compile(
+    r"^(?:分享(?:到)?|字号|字体|浏览(?:次数|量)?|阅读(?:次数|量)?|访问量)\s*[:：]?\s*(?:[-\d]*|(?:[\[【]?[大中小][\]】]?\s*)+)$"
+)
+
+
+def _drop_header_furniture(lines: list[str], title: str | None) -> list[str]:
+    """Drop the dateline and share/font controls between a headline and the body it heads.
+
+    Only the lines before the first body line are looked at (the headline, or its pieces when a <br>
+    splits it, are kept and passed over), so a date or 时间 line inside the body is kept.
+    """
+    whole = re.sub(r"\s+", "", title or "")
+    if not whole:
+        return lines
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        flat = _cells(line)
+        squeezed = re.sub(r"\s+", "", flat)
+        if not squeezed or (len(squeezed) >= 4 and squeezed in whole):
+            out.append(line)  # the headline, or one of its pieces
+        elif not (is_furniture(line) or _DATELINE.match(flat) or _HEADER_CONTROL.match(flat)):
+            return out + lines[i:]
+    return out
+
+
+def strip_page_furniture(text: str, *, table: dict[str, str], title: str | None = None) -> str:
     """Take the 信息公开 table, share bars, bylines and footer lines out of the main text.
 
     Only lines at the start and end of the text are trimmed (and table rows anywhere in the first
@@ -323,5 +353,5 @@ def strip_page_furniture(text: str, *, table: dict[str, str]) -> str:
     start = 0
     while start < len(kept) and is_furniture(kept[start]):
         start += 1
-    kept = kept[start:]
+    kept = _drop_header_furniture(kept[start:], title)
     return "\n".join(kept).strip()

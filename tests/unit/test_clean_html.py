@@ -291,3 +291,15 @@ def test_a_pubdate_meta_wins_over_a_date_in_the_body_with_another_label():
             "<p>各有关单位：</p><p>会议时间：2025-04-02 09:00</p><p>成文日期：2025-03-20</p></body></html>")
     got = extract_html(page)
     assert got.published_at.date().isoformat() == "2025-03-27" and got.published_at_source == "meta"
+
+
+def test_the_dateline_and_share_controls_under_a_headline_are_not_text_a_time_line_in_the_body_is():
+    body = "".join(f"<p>第{n}项 各有关单位要按照通知要求认真组织实施，确保各项措施落实到位。</p>"
+                   for n in range(1, 6))
+    page = ("<html><head><meta name='ArticleTitle' content='关于召开设备更新工作推进会的通知'></head>"
+            "<body><div>"
+            "<h1>关于召开设备更新<br>工作推进会的通知</h1><p>日期：2025-02-26 11:54 来源：</p><p>分享：</p>"
+            f"<p>字号：[大] [中] [小]</p><div>{body}<p>时间：2025-03-01 09:00</p></div></div></body></html>")
+    text = extract_html(page).text
+    assert "日期：" not in text and "分享" not in text and "字号" not in text, text
+    assert "时间：2025-03-01 09:00" in text and text.startswith("第1项")
