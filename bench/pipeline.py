@@ -28,10 +28,12 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -114,10 +116,51 @@ def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
             if (cpu := cpu_seconds(pid, tree=name != "bench")) is not None}
 
 
+class ThreadCpu(threading.Thread):
+    """Samples the CPU seconds of each thread of this process by its Python name, once a second, so the
+    figures of threads that end before the report (kafka-python's I/O threads, closed with their client)
+    are kept. Those threads compress, send and fetch beside the consumer loop in the main thread."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="bench-sampler")
+        self.last: dict[int, tuple[str, float]] = {}
+        self.lock = threading.Lock()
+
+    def sample(self) -> None:
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        tick = os.sysconf("SC_CLK_TCK")
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            tid = int(task.name)
+            with self.lock:
+                name = names.get(tid) or self.last.get(tid, ("other", 0.0))[0]
+                self.last[tid] = (name, (int(fields[11]) + int(fields[12])) / tick)
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            time.sleep(1)
+
+    def by_name(self) -> dict[str, float]:
+        self.sample()
+        out: dict[str, float] = {}
+        with self.lock:
+            for name, cpu in self.last.values():
+                out[name] = round(out.get(name, 0.0) + cpu, 2)
+        return out
+
+
 # -- child: one stage process ---------------------------------------------------------------------
-def child(stage_name: str, lane: dict, batch_size: int) -> None:
+def child(stage_name: str, lane: dict, batch_size: int, profile_dir: str | None = None,
+          ready_dir: str | None = None) -> None:
     from policywatch.bootstrap import build_stage
     from processors.runner import Runner, RunnerConfig
+
+    sampler = ThreadCpu()
+    sampler.start()
 
     settings = get_settings()
     es = make_es(settings)
@@ -128,13 +171,26 @@ def child(stage_name: str, lane: dict, batch_size: int) -> None:
     consumer = make_consumer(settings, config.group_id, [stage.input_topic], max_poll_records=batch_size,
                              fetch_max_wait_ms=50)
     producer = make_producer(settings, linger_ms=5)
-    runner = Runner(stage, consumer, producer, config)
+
+    def ready(state: str, **_: object) -> None:
+        """The runner's heartbeat: once the stage is open and the consumer has partitions, say so."""
+        if ready_dir and state == "polling" and consumer.assignment():
+            (Path(ready_dir) / f"{stage_name}-{os.getpid()}").touch()
+
+    runner = Runner(stage, consumer, producer, config, heartbeat=ready)
     runner.install_signal_handlers()
-    stats = runner.run()
+    if profile_dir:  # the whole consumer loop under cProfile: Kafka client, decode, stage, produce, commit
+        import cProfile
+
+        profiler = cProfile.Profile(time.thread_time)  # CPU of the consumer loop's thread, not wall time
+        stats = profiler.runcall(runner.run)
+        profiler.dump_stats(str(Path(profile_dir) / f"{stage_name}-{os.getpid()}.prof"))
+    else:
+        stats = runner.run()
     producer.close(timeout=10)
     rss_mb = peak_rss_mb()
     print(json.dumps({"stage": stage_name, "processed": stats.processed, "dead_lettered": stats.dead_lettered,
-                      "peak_rss_mb": round(rss_mb, 1)}), flush=True)
+                      "peak_rss_mb": round(rss_mb, 1), "threads_cpu_s": sampler.by_name()}), flush=True)
 
 
 # -- pieces alone -----------------------------------------------------------------------------------
@@ -221,11 +277,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="index stage processes (same group); a list such as 1,2 runs once per count")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--keep", action="store_true", help="keep the bench topics and indices")
+    ap.add_argument("--profile-dir", help="run each stage process under cProfile (CPU of its main thread), "
+                    "stats to DIR/<stage>-<pid>.prof; slows the stages: for where CPU goes, not for rates")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--ready-dir", help=argparse.SUPPRESS)
     ap.add_argument("--lane", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        child(args.child, json.loads(args.lane), args.batch_size)
+        child(args.child, json.loads(args.lane), args.batch_size, args.profile_dir, args.ready_dir)
         return 0
 
     workers = [int(w) for w in str(args.index_workers).split(",") if w.strip()]
@@ -282,12 +341,20 @@ def run_once(args: argparse.Namespace, index_workers: int) -> dict:
         say("  " + ", ".join(f"{k} {v:.1f} docs/s" for k, v in alone.items()))
 
         watcher = Watcher(es, lane["docs"])
+        ready_dir = Path(tempfile.mkdtemp(prefix="pwbench-ready-"))
         for name in [*STAGES, *["index"] * (index_workers - 1)]:
             children.append(subprocess.Popen(
                 [sys.executable, __file__, "--child", name, "--lane", json.dumps(lane),
-                 "--batch-size", str(args.batch_size)],
+                 "--batch-size", str(args.batch_size), "--ready-dir", str(ready_dir),
+                 *(["--profile-dir", str(Path(args.profile_dir).resolve())] if args.profile_dir else [])],
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
-        time.sleep(6)  # let each process join its group
+        # Start the clock once every stage has opened (dictionaries loaded, indices made) and holds
+        # partitions: start-up is not per-document work.
+        started_by = time.time() + 180
+        while time.time() < started_by and len(list(ready_dir.iterdir())) < len(children):
+            time.sleep(0.2)
+        time.sleep(2)  # the last join's rebalance settles
+        shutil.rmtree(ready_dir, ignore_errors=True)
         producer = make_producer(settings, linger_ms=5)
         say(f"backlog: {args.n} pages through clean -> extract -> index …")
         pids = {**stack_pids(), "bench": os.getpid()}
@@ -344,13 +411,17 @@ def run_once(args: argparse.Namespace, index_workers: int) -> dict:
 
         for proc in children:
             proc.send_signal(signal.SIGTERM)
-        rss = {}
+        rss: dict[str, float] = {}
+        threads: dict[str, dict[str, float]] = {}
         for proc in children:
             out, _ = proc.communicate(timeout=120)
             for line in out.splitlines():
                 if line.startswith("{"):
                     info = json.loads(line)
                     rss[info["stage"]] = max(rss.get(info["stage"], 0), info["peak_rss_mb"])
+                    mine = threads.setdefault(info["stage"], {})
+                    for thread, cpu in info.get("threads_cpu_s", {}).items():
+                        mine[thread] = round(mine.get(thread, 0.0) + cpu, 2)
         es.indices.refresh(index=lane["docs"])
         count = int(es.count(index=lane["docs"])["count"])
         slowest = min(alone.values())
@@ -378,6 +449,7 @@ def run_once(args: argparse.Namespace, index_workers: int) -> dict:
             "p95_s": round(percentile(lat, 95), 3),
             "p99_s": round(percentile(lat, 99), 3),
             "peak_rss_mb": rss,
+            "threads_cpu_s": threads,  # each stage process's whole run (start-up, backlog, steady) by thread
             "indexed": count,
             "expected": args.n + len(steady),
         }
