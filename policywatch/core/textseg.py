@@ -149,8 +149,13 @@ def segment_words(text: str, *, fast: bool = True) -> list[str]:
 
 
 def segmented(text: str) -> str:
-    """The words joined by single spaces, punctuation dropped: the value of a ``*_seg`` field."""
-    return " ".join(w for w in segment_words(text) if not _PUNCT_ONLY.fullmatch(w))
+    """The words joined by single spaces, punctuation dropped: the value of a ``*_seg`` field.
+
+    One pass over jieba's words. ``w.isalnum()`` is the quick "has a word character" answer for almost
+    every word (a word of letters, digits or Han characters); only the others go through the regex, which
+    also keeps a word of punctuation mixed with ``_`` or letters exactly as before."""
+    fullmatch = _PUNCT_ONLY.fullmatch
+    return " ".join(w for w in _tokenizer(True).cut(text) if w.isalnum() or (w.strip() and not fullmatch(w)))
 
 
 def segment(text: str) -> list[str]:
@@ -165,6 +170,14 @@ def normalize(text: str) -> str:
     `text` field is always a substring of the normalized text (the alert pre-filter relies on it).
     """
     return _PUNCT.sub("", text).lower()
+
+
+def warm(*, pos: bool = False) -> None:
+    """Load the tokenizer (and with ``pos`` the part-of-speech table) now: a stage calls it in ``open()``
+    so its first batch does not pay seconds of dictionary loading."""
+    _tokenizer(True)
+    if pos:
+        _pos_tokenizer()
 
 
 # -- part-of-speech view for extraction (same tokenizer, dictionary tags, no HMM) ---------------------
