@@ -7,9 +7,10 @@
 Phases (private topics, groups and indices, deleted at the end):
 1. pieces alone, in this process: clean (``prepare`` + in-memory dedup), extract (``extract_document``),
    index (``bulk_actions`` with jieba + ``_bulk`` of 100 into a scratch index).
-2. backlog: the three stages start as separate processes (as deployed), N pages are produced to the raw
-   topic; per-stage rates come from each group's committed offsets, end to end from produce start to
-   the last page searchable.
+2. backlog: the three stages start as separate processes (as deployed: the runner and client settings
+   of ``policywatch process``), and once each has opened (dictionaries loaded) and holds partitions, N
+   pages are produced to the raw topic in the crawler's binary frame; per-stage rates come from each
+   group's committed offsets, end to end from produce start to the last page searchable.
 3. steady load: pages produced at --rate docs/s for --seconds; latency = produce -> found by a search.
 The stages then get SIGTERM (finish batch, commit, exit) and report their peak RSS.
 
@@ -18,7 +19,9 @@ Elasticsearch JVMs (pids from ``policywatch stack status --json``), read from /p
 phase and divided by its documents: ``cpu_ms_per_doc``. The JVMs are shared: other work on the stack
 during the run counts too. ``--index-workers 1,2`` runs the whole measurement once per worker count
 (fresh topics and indices each time); the top-level keys are the first run's, ``by_index_workers`` has
-each run's headline figures.
+each run's headline figures. ``threads_cpu_s``: CPU seconds of each stage process's threads over its
+whole run (the consumer loop is ``MainThread``; kafka-python's I/O threads compress, send and fetch).
+``--profile-dir DIR`` runs each stage's loop under cProfile (DIR/<stage>-<pid>.prof, for ``pstats``).
 """
 
 from __future__ import annotations

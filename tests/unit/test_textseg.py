@@ -40,3 +40,12 @@ def test_fast_path_cuts_like_pure_jieba_without_hmm() -> None:
 
 def test_segmented_drops_punctuation() -> None:
     assert textseg.segmented("生物医药，产业园。") == "生物医药 产业园"
+
+
+def test_segmented_keeps_exactly_the_words_the_regex_keeps() -> None:
+    """The one-pass ``segmented`` (isalnum fast path) against its definition: jieba's non-blank words that
+    are not all punctuation/underscore, on pages, seeds and words mixing letters, ``_`` and marks."""
+    odd = ["a_b", "__", "_", "x-1", "——", "Ⅱ", "①", "²", "ＡＢＣ", "3.5%", "C++", "\u3000", "\t\n", "é"]
+    for text in [*_texts(), " ".join(odd), "".join(odd)]:
+        words = [w for w in textseg.segment_words(text) if not textseg._PUNCT_ONLY.fullmatch(w)]
+        assert textseg.segmented(text) == " ".join(words)
