@@ -49,3 +49,13 @@ def test_segmented_keeps_exactly_the_words_the_regex_keeps() -> None:
     for text in [*_texts(), " ".join(odd), "".join(odd)]:
         words = [w for w in textseg.segment_words(text) if not textseg._PUNCT_ONLY.fullmatch(w)]
         assert textseg.segmented(text) == " ".join(words)
+
+
+def test_part_of_speech_table_is_the_one_jieba_reads_for_this_tokenizer() -> None:
+    """The shared table (jieba.posseg's default, read once) holds exactly what a POSTokenizer built over our
+    tokenizer would read itself, so word_info and pos_cut tag words as before."""
+    import jieba.posseg
+
+    own = jieba.posseg.POSTokenizer(textseg._tokenizer(True)).word_tag_tab
+    assert textseg._pos_tokenizer().word_tag_tab == own
+    assert textseg.word_info("济南")[0] == own["济南"]
