@@ -1,14 +1,27 @@
 """When a source is crawled next: its fixed cron, or adaptively from its own crawl history.
 
-`schedule: adaptive` follows StormCrawler's AdaptiveScheduler, with "the page changed" read as "the
-crawl found something new": after such a crawl the interval shrinks towards the minimum,
-i' = (1 - decrease) * i + decrease * min_interval; after a crawl that found nothing it grows,
-i' = min(max_interval, i * (1 + increase)); a crawl that did not end `ok` leaves it unchanged (no
-evidence either way). The interval is not stored anywhere: it is replayed from `initial_interval` over
-the source's last `HISTORY_RUNS` run records, so the DAG (reading policy-crawl-status) and the
-freshness bench (bench/freshness.py) get the same answer from the same history. With `working_hours`
-the next crawl is moved to the next working window (Asia/Shanghai by default): a government site
-publishes in office hours, so night and weekend crawls mostly find nothing.
+`schedule: adaptive` learns from the source's own run records *how many* new reports it publishes and
+*when* (hour of day, working day or not, in the source's time zone), and crawls again when the
+expected number of reports published since the last crawl reaches `target_new`:
+
+- the model is a publication rate per hour of the day on working days and on other days (48 bins).
+  Each `ok` crawl that follows another `ok` crawl is one observation: it found `counts.new` reports
+  published somewhere in between. The rates are the EM estimate for such window counts (each find is
+  shared among the hours its window covered, in proportion to their current rates), with older
+  windows fading (`half_life`) and a prior of `target_new` reports per `initial_interval` spread over
+  the working hours (or over the whole week when there are none);
+- the next crawl is the first 15-minute tick after `min_interval` at which the expected reports since
+  the last crawl reach `target_new`, and no later than `max_interval`; with `working_hours` it is
+  moved to the next working window (Asia/Shanghai by default).
+
+So a crawl that found something brings the next one forward and empty ones push it back (the
+StormCrawler adaptive-revisit behaviour, within the per-source bounds), the crawls of a site that
+publishes at 10:00 land just after 10:00, and since every source waits for the same expected yield,
+a fetch budget goes where the reports are: a busy site is crawled every couple of office hours, a
+monthly one about weekly. `target_new` is the one knob that trades fetches for delay
+(bench/freshness.py sweeps it). The model is not stored: it is rebuilt from the newest
+`HISTORY_RUNS` run records, so the DAG (reading policy-crawl-status) and the freshness bench get the
+same answer from the same history.
 
 Everything here is pure: run records in, a time out.
 """
@@ -18,13 +31,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ADAPTIVE = "adaptive"
-HISTORY_RUNS = 20  # run records replayed per source (older runs barely move the interval at rate 0.5)
+HISTORY_RUNS = 60  # run records read per source: two weeks of a busy site, a year of a quiet one
 TICK = timedelta(minutes=15)  # the crawl_sources DAG's tick: nothing runs more often than this
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -42,7 +57,7 @@ class CrawlOutcome(Protocol):
     @property
     def ok(self) -> bool: ...
     @property
-    def found_new(self) -> bool: ...
+    def new_count(self) -> int: ...
 
 
 def parse_duration(value: object) -> object:
@@ -95,21 +110,34 @@ class WorkingHours(_Model):
                 return max(local, opens).astimezone(UTC)
         raise AssertionError("unreachable: `days` is never empty")  # pragma: no cover
 
+    def closing(self, when: datetime) -> datetime:
+        """The end of the working window on `when`'s local day (UTC)."""
+        zone = ZoneInfo(self.timezone)
+        return datetime.combine(when.astimezone(zone).date(), self.end, zone).astimezone(UTC)
+
+
+_EPOCH = datetime(2024, 1, 1)  # a Monday: local wall-clock time is counted in weeks and hours from it
+_WEEK_S = 7 * 86400
+_HOUR_S = 3600
+_HOURS_OF_WEEK = np.arange(168)
+_EM_ROUNDS = 25
+_OFF_HOURS_PRIOR = 0.05  # prior rate outside working hours, relative to inside
+
 
 class AdaptiveSchedule(_Model):
-    """The bounds and rates of `schedule: adaptive` (sources.yaml `adaptive:` block).
+    """The bounds and the target of `schedule: adaptive` (sources.yaml `adaptive:` block).
 
-    The defaults are the best of a sweep in bench/freshness.py at no more fetches than a daily cron:
-    a slow increase (0.25) keeps a busy site near its minimum after a miss or two."""
+    The default `target_new` is the sweep in bench/freshness.py (`--sweep`) at no more fetches than a
+    daily cron over the bench's mix of busy, weekly, monthly and bursty sites."""
 
     min_interval: timedelta = timedelta(hours=1)
     max_interval: timedelta = timedelta(days=7)
     initial_interval: timedelta = timedelta(days=1)
-    increase: float = Field(default=0.25, gt=0, le=1)
-    decrease: float = Field(default=0.5, gt=0, le=1)
+    target_new: float = Field(default=0.6, gt=0, le=50)  # expected new reports a crawl waits for
+    half_life: timedelta = timedelta(days=7)  # a window this old counts half
     working_hours: WorkingHours | None = None
 
-    @field_validator("min_interval", "max_interval", "initial_interval", mode="before")
+    @field_validator("min_interval", "max_interval", "initial_interval", "half_life", mode="before")
     @classmethod
     def _durations(cls, value: object) -> object:
         return parse_duration(value)
@@ -123,28 +151,133 @@ class AdaptiveSchedule(_Model):
                 f"need min_interval <= initial_interval <= max_interval, got {self.min_interval}, "
                 f"{self.initial_interval}, {self.max_interval}"
             )
+        if self.half_life < timedelta(hours=1):
+            raise ValueError(f"half_life {self.half_life} is below one hour")
         return self
 
-    def interval(self, runs: Sequence[CrawlOutcome]) -> timedelta:
-        """The interval after the given runs (any order; the newest `HISTORY_RUNS` count)."""
-        interval = self.initial_interval.total_seconds()
-        low, high = self.min_interval.total_seconds(), self.max_interval.total_seconds()
-        for run in _history(runs):
-            if not run.ok:
-                continue
-            if run.found_new:
-                interval = (1 - self.decrease) * interval + self.decrease * low
-            else:
-                interval = min(high, interval * (1 + self.increase))
-        return timedelta(seconds=interval)
+    # --- the publication model ---------------------------------------------------------------------
+
+    def _bins(self) -> np.ndarray:
+        """Hour of the week (local, Monday 00:00 = 0) -> model bin: hour, +24 on a non-working day."""
+        days = tuple(self.working_hours.days) if self.working_hours else WEEKDAYS[:5]
+        return _week_bins(days)
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.working_hours.timezone if self.working_hours else "Asia/Shanghai")
+
+    def _local_seconds(self, when: datetime) -> float:
+        local = _aware(when).astimezone(self._zone()).replace(tzinfo=None)
+        return (local - _EPOCH).total_seconds()
+
+    def _prior_shape(self) -> np.ndarray:
+        """Relative prior rate per bin: working hours (or the whole week without them) get 1."""
+        if self.working_hours is None:
+            return np.ones(48)
+        start = self.working_hours.start.hour + self.working_hours.start.minute / 60
+        end = self.working_hours.end.hour + self.working_hours.end.minute / 60
+        hours = np.arange(24)
+        inside = np.clip(np.minimum(hours + 1, end) - np.maximum(hours, start), 0, 1)
+        shape = np.full(48, _OFF_HOURS_PRIOR)
+        shape[:24] += (1 - _OFF_HOURS_PRIOR) * inside
+        return shape
+
+    def publication_rates(self, runs: Sequence[CrawlOutcome]) -> np.ndarray:
+        """Expected new reports per hour in each of the 48 bins (hours 0-23 of a working day, then of
+        another day, local time), learnt from the `ok` runs among the newest `HISTORY_RUNS`."""
+        bins = self._bins()
+        weekly_hours = np.bincount(bins, minlength=48).astype(float)
+        shape = self._prior_shape()
+        pseudo_hours = self.initial_interval.total_seconds() / _HOUR_S * weekly_hours / 168
+        pseudo_new = self.target_new * pseudo_hours * shape / (pseudo_hours * shape).sum()
+        rates = pseudo_new / np.where(pseudo_hours > 0, pseudo_hours, 1)
+        done = [r for r in _history(runs) if r.ok]
+        if not done:
+            return rates
+        # windows (previous ok crawl, this one]; the first crawl's window is unknown: it counts as one
+        # initial_interval with at most one find (a new source's first crawl finds its whole backlog)
+        starts = [_aware(done[0].started_at) - self.initial_interval] + [_aware(r.started_at) for r in done]
+        ends = np.array([self._local_seconds(t) for t in starts[1:]])
+        begins = np.array([self._local_seconds(t) for t in starts[:-1]])
+        found = np.array([min(1, done[0].new_count)] + [r.new_count for r in done[1:]], dtype=float)
+        weight = 0.5 ** ((ends[-1] - ends) / self.half_life.total_seconds())
+        onehot = np.zeros((168, 48))
+        onehot[_HOURS_OF_WEEK, bins] = 1
+        exposure = (_cumulative_hours(ends) - _cumulative_hours(begins)) @ onehot  # (windows, 48) hours
+        total_hours = weight @ exposure + pseudo_hours
+        weighted_found = weight * found
+        for _ in range(_EM_ROUNDS):
+            expected = exposure @ rates
+            share = exposure * rates / np.where(expected > 0, expected, 1)[:, None]
+            rates = (weighted_found @ share + pseudo_new) / np.where(total_hours > 0, total_hours, 1)
+            rates = _smooth(rates)
+        return rates
+
+    def expected_new(self, runs: Sequence[CrawlOutcome], since: datetime, until: datetime) -> float:
+        """How many new reports the model expects to have been published from `since` to `until`."""
+        rates = self.publication_rates(runs)[self._bins()]
+        a, b = self._local_seconds(since), self._local_seconds(until)
+        return float(_cumulative_rate(rates, np.array([b]))[0] - _cumulative_rate(rates, np.array([a]))[0])
 
     def next_crawl(self, runs: Sequence[CrawlOutcome]) -> datetime | None:
         """When to crawl next; None for a source never crawled (crawl it now)."""
         history = _history(runs)
         if not history:
             return None
-        due = _aware(history[-1].started_at) + self.interval(history)
-        return self.working_hours.next_open(due) if self.working_hours else due
+        last = _aware(history[-1].started_at)
+        rates = self.publication_rates(history)[self._bins()]
+        low, high = self.min_interval.total_seconds(), self.max_interval.total_seconds()
+        offsets = np.append(np.arange(low, high, TICK.total_seconds()), high)
+        origin = self._local_seconds(last)
+        expected = _cumulative_rate(rates, origin + offsets) - _cumulative_rate(rates, np.array([origin]))
+        due = last + timedelta(seconds=float(self._first_reaching(expected, offsets, default=high)))
+        if self.working_hours is None:
+            return due
+        opens = self.working_hours.next_open(due)
+        if opens == due:
+            return due
+        # Moved out of the night or the weekend: a crawl at the opening would find only what came after
+        # the previous day's last crawl. Wait until the window's own expected reports reach target_new
+        # as well (shortly after the site usually starts publishing), so one crawl finds both; a quiet
+        # site is crawled before the window closes.
+        span = np.arange(0, (self.working_hours.closing(opens) - opens).total_seconds(), TICK.total_seconds())
+        origin = self._local_seconds(opens)
+        expected = _cumulative_rate(rates, origin + span) - _cumulative_rate(rates, np.array([origin]))
+        return opens + timedelta(seconds=float(self._first_reaching(expected, span, default=span[-1])))
+
+    def _first_reaching(self, expected: np.ndarray, offsets: np.ndarray, default: float) -> float:
+        reached = np.flatnonzero(expected >= self.target_new * (1 - 1e-9))
+        return offsets[reached[0]] if reached.size else default
+
+
+@lru_cache(maxsize=16)
+def _week_bins(days: tuple[Weekday, ...]) -> np.ndarray:
+    working = np.array([WEEKDAYS[h // 24] in days for h in range(168)])
+    bins = _HOURS_OF_WEEK % 24 + np.where(working, 0, 24)
+    bins.flags.writeable = False
+    return bins
+
+
+def _smooth(rates: np.ndarray) -> np.ndarray:
+    """The EMS smoothing step: each hour shares a tenth of its rate with each neighbour (same day
+    type, around the clock), so a handful of finds does not pin the model on single hours."""
+    day = rates.reshape(2, 24)
+    return (0.8 * day + 0.1 * np.roll(day, 1, axis=1) + 0.1 * np.roll(day, -1, axis=1)).reshape(48)
+
+
+def _cumulative_hours(seconds: np.ndarray) -> np.ndarray:
+    """(n,) local seconds since the epoch -> (n, 168) hours spent in each hour of the week since then."""
+    weeks = np.floor(seconds / _WEEK_S)
+    into_week = (seconds - weeks * _WEEK_S) / _HOUR_S
+    return weeks[:, None] + np.clip(into_week[:, None] - _HOURS_OF_WEEK, 0, 1)
+
+
+def _cumulative_rate(rates: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Expected reports from the epoch to each of `seconds`, at `rates` per hour of the week."""
+    weeks = np.floor(seconds / _WEEK_S)
+    into_week = (seconds - weeks * _WEEK_S) / _HOUR_S
+    hour = np.minimum(np.floor(into_week).astype(int), 167)
+    before = np.concatenate(([0.0], np.cumsum(rates)))
+    return weeks * before[-1] + before[hour] + (into_week - hour) * rates[hour]
 
 
 def _aware(value: datetime) -> datetime:

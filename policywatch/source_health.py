@@ -69,6 +69,10 @@ class RunRecord:
     def found_new(self) -> bool:
         return bool(self.counts.get("new"))
 
+    @property
+    def new_count(self) -> int:
+        return int(self.counts.get("new") or 0)
+
 
 @dataclass
 class SourceHealth:
