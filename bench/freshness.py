@@ -75,6 +75,11 @@ def _days() -> list[datetime]:
     return [start + timedelta(days=i) for i in range(365)]
 
 
+def _working_days() -> list[datetime]:
+    """Monday to Friday: only the busy sites publish (a little) at weekends."""
+    return [day for day in _days() if day.weekday() < 5]
+
+
 def busy(rng: random.Random) -> list[datetime]:
     out = []
     for day in _days():
@@ -85,34 +90,31 @@ def busy(rng: random.Random) -> list[datetime]:
 
 
 def weekly(rng: random.Random) -> list[datetime]:
-    days = _days()
-    out = []
-    for week in range(0, 365, 7):
-        if rng.random() < 0.85:
-            day = days[min(364, week + rng.choice([0, 1, 2, 3, 4]))]
-            out.append(_office_time(rng, day))
-    return out
+    weeks: dict[int, list[datetime]] = {}
+    for day in _working_days():
+        weeks.setdefault(day.isocalendar().week, []).append(day)
+    return [_office_time(rng, rng.choice(days)) for days in weeks.values() if rng.random() < 0.85]
 
 
 def monthly(rng: random.Random) -> list[datetime]:
     out = []
     for month in range(1, 13):
         if rng.random() < 0.9:
-            day = datetime(2026, month, rng.randint(1, 10), tzinfo=SHANGHAI)
-            out.append(_office_time(rng, day))
+            early = [d for d in _working_days() if d.month == month and d.day <= 10]
+            out.append(_office_time(rng, rng.choice(early)))
     return out
 
 
 def bursty(rng: random.Random) -> list[datetime]:
-    days = _days()
+    days = _working_days()
     out = []
     for _ in range(rng.randint(4, 6)):
-        first = rng.randrange(0, 355)
+        first = rng.randrange(0, len(days) - 5)
         span = rng.randint(1, 5)
         for _ in range(rng.randint(4, 10)):
             out.append(_office_time(rng, days[first + rng.randrange(span)]))
     for _ in range(rng.randint(2, 6)):  # a few strays between bursts
-        out.append(_office_time(rng, days[rng.randrange(365)]))
+        out.append(_office_time(rng, rng.choice(days)))
     return out
 
 

@@ -122,6 +122,9 @@ _HOUR_S = 3600
 _HOURS_OF_WEEK = np.arange(168)
 _EM_ROUNDS = 25
 _OFF_HOURS_PRIOR = 0.05  # prior rate outside working hours, relative to inside
+_PRIOR_NEW = 0.5  # the prior: this many reports per initial_interval, until the runs say otherwise
+_U_TABLE = np.linspace(0, 60, 6001)  # T / tau
+_H_TABLE = 1 - (1 + _U_TABLE) * np.exp(-_U_TABLE)  # its loss-balance term, rising from 0 towards 1
 
 
 class AdaptiveSchedule(_Model):
@@ -133,11 +136,14 @@ class AdaptiveSchedule(_Model):
     min_interval: timedelta = timedelta(hours=1)
     max_interval: timedelta = timedelta(days=7)
     initial_interval: timedelta = timedelta(days=1)
-    target_new: float = Field(default=0.6, gt=0, le=50)  # expected new reports a crawl waits for
+    freshness_horizon: timedelta = timedelta(hours=4)  # a report found this late has lost 63 % of its value
+    fetch_cost: float = Field(default=0.08, gt=0, le=10)  # a crawl, in reports' worth of freshness
     half_life: timedelta = timedelta(days=7)  # a window this old counts half
     working_hours: WorkingHours | None = None
 
-    @field_validator("min_interval", "max_interval", "initial_interval", "half_life", mode="before")
+    @field_validator(
+        "min_interval", "max_interval", "initial_interval", "freshness_horizon", "half_life", mode="before"
+    )
     @classmethod
     def _durations(cls, value: object) -> object:
         return parse_duration(value)
@@ -151,9 +157,29 @@ class AdaptiveSchedule(_Model):
                 f"need min_interval <= initial_interval <= max_interval, got {self.min_interval}, "
                 f"{self.initial_interval}, {self.max_interval}"
             )
-        if self.half_life < timedelta(hours=1):
-            raise ValueError(f"half_life {self.half_life} is below one hour")
+        for name in ("freshness_horizon", "half_life"):
+            if getattr(self, name) < timedelta(minutes=15):
+                raise ValueError(f"{name} {getattr(self, name)} is below the 15-minute crawl tick")
         return self
+
+    def crawl_yield(self, rates: np.ndarray) -> float:
+        """The expected new reports worth a crawl, from the rates per hour of the week (inf: none is).
+
+        With the value of a report decaying as exp(-delay / freshness_horizon) and each crawl costing
+        `fetch_cost`, the interval T that loses least per hour at a steady rate r solves
+        r * tau * (1 - (1 + T/tau) * exp(-T/tau)) = fetch_cost: about sqrt(2 * cost * tau / r) for a
+        busy source, and no interval at all (max_interval) once r * tau <= fetch_cost. r is the rate a
+        typical report is published at (sum r^2 / sum r), so a site that publishes in office hours is
+        judged by its office-hour rate; the crawl then waits for r * T expected reports."""
+        total = float(rates.sum())
+        if total <= 0:
+            return float("inf")
+        rate = float((rates**2).sum()) / total
+        tau = self.freshness_horizon.total_seconds() / _HOUR_S
+        need = self.fetch_cost / (rate * tau)
+        if need >= _H_TABLE[-1]:
+            return float("inf")
+        return rate * tau * float(np.interp(need, _H_TABLE, _U_TABLE))
 
     # --- the publication model ---------------------------------------------------------------------
 
@@ -188,7 +214,7 @@ class AdaptiveSchedule(_Model):
         weekly_hours = np.bincount(bins, minlength=48).astype(float)
         shape = self._prior_shape()
         pseudo_hours = self.initial_interval.total_seconds() / _HOUR_S * weekly_hours / 168
-        pseudo_new = self.target_new * pseudo_hours * shape / (pseudo_hours * shape).sum()
+        pseudo_new = _PRIOR_NEW * pseudo_hours * shape / (pseudo_hours * shape).sum()
         rates = pseudo_new / np.where(pseudo_hours > 0, pseudo_hours, 1)
         done = [r for r in _history(runs) if r.ok]
         if not done:
@@ -227,14 +253,18 @@ class AdaptiveSchedule(_Model):
         rates = self.publication_rates(history)[self._bins()]
         low, high = self.min_interval.total_seconds(), self.max_interval.total_seconds()
         offsets = np.append(np.arange(low, high, TICK.total_seconds()), high)
+        target = self.crawl_yield(rates)
         origin = self._local_seconds(last)
         expected = _cumulative_rate(rates, origin + offsets) - _cumulative_rate(rates, np.array([origin]))
-        due = last + timedelta(seconds=float(self._first_reaching(expected, offsets, default=high)))
+        due = last + timedelta(seconds=float(self._first_reaching(expected, offsets, target, default=high)))
         if self.working_hours is None:
             return due
         opens = self.working_hours.next_open(due)
         if opens == due:
             return due
+        last_call = self._last_call(rates, last, self.working_hours.closing(last), opens)
+        if last_call is not None:
+            return last_call
         # Moved out of the night or the weekend: a crawl at the opening would find only what came after
         # the previous day's last crawl. Wait until the window's own expected reports reach target_new
         # as well (shortly after the site usually starts publishing), so one crawl finds both; a quiet
@@ -242,10 +272,33 @@ class AdaptiveSchedule(_Model):
         span = np.arange(0, (self.working_hours.closing(opens) - opens).total_seconds(), TICK.total_seconds())
         origin = self._local_seconds(opens)
         expected = _cumulative_rate(rates, origin + span) - _cumulative_rate(rates, np.array([origin]))
-        return opens + timedelta(seconds=float(self._first_reaching(expected, span, default=span[-1])))
+        return opens + timedelta(seconds=float(self._first_reaching(expected, span, target, span[-1])))
 
-    def _first_reaching(self, expected: np.ndarray, offsets: np.ndarray, default: float) -> float:
-        reached = np.flatnonzero(expected >= self.target_new * (1 - 1e-9))
+    def _last_call(
+        self, rates: np.ndarray, last: datetime, closes: datetime, opens: datetime
+    ) -> datetime | None:
+        """A crawl before the window closes, when it saves at least `fetch_cost` of freshness: what was
+        published since `last` is still fresh then and stale by `opens`. Of the ticks left before
+        closing, the one where the pending reports are worth most (as the site stops publishing)."""
+        tick = TICK.total_seconds()
+        since = (closes - last).total_seconds()
+        candidates = np.arange(self.min_interval.total_seconds(), since, tick)
+        if candidates.size == 0 or since > 86400:
+            return None
+        steps = np.arange(tick / 2, since, tick)  # mid-points of the ticks after `last`
+        hour = np.floor(np.mod(self._local_seconds(last) + steps, _WEEK_S) / _HOUR_S).astype(int)
+        published = rates[hour] * tick / _HOUR_S
+        tau = self.freshness_horizon.total_seconds()
+        age = candidates[:, None] - steps[None, :]
+        fresh = np.where(age > 0, np.exp(-np.maximum(age, 0) / tau), 0.0)
+        stale = np.exp(-((opens - last).total_seconds() - steps) / tau)
+        gain = (fresh - np.where(age > 0, stale, 0.0)) @ published
+        best = int(np.argmax(gain))
+        return last + timedelta(seconds=float(candidates[best])) if gain[best] >= self.fetch_cost else None
+
+    @staticmethod
+    def _first_reaching(expected: np.ndarray, offsets: np.ndarray, target: float, default: float) -> float:
+        reached = np.flatnonzero(expected >= target * (1 - 1e-9))
         return offsets[reached[0]] if reached.size else default
 
 
