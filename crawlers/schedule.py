@@ -28,6 +28,7 @@ Everything here is pure: run records in, a time out.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -122,6 +123,7 @@ _HOUR_S = 3600
 _HOURS_OF_WEEK = np.arange(168)
 _EM_ROUNDS = 25
 _OFF_HOURS_PRIOR = 0.05  # prior rate outside working hours, relative to inside
+_BURST_P = 0.01
 _PRIOR_NEW = 0.5  # the prior: this many reports per initial_interval, until the runs say otherwise
 _U_TABLE = np.linspace(0, 60, 6001)  # T / tau
 _H_TABLE = 1 - (1 + _U_TABLE) * np.exp(-_U_TABLE)  # its loss-balance term, rising from 0 towards 1
@@ -229,13 +231,14 @@ class AdaptiveSchedule(_Model):
         onehot = np.zeros((168, 48))
         onehot[_HOURS_OF_WEEK, bins] = 1
         exposure = (_cumulative_hours(ends) - _cumulative_hours(begins)) @ onehot  # (windows, 48) hours
-        total_hours = weight @ exposure + pseudo_hours
-        weighted_found = weight * found
-        for _ in range(_EM_ROUNDS):
-            expected = exposure @ rates
-            share = exposure * rates / np.where(expected > 0, expected, 1)[:, None]
-            rates = (weighted_found @ share + pseudo_new) / np.where(total_hours > 0, total_hours, 1)
-            rates = _smooth(rates)
+        rates = _fit(exposure, found, weight, pseudo_new, pseudo_hours, rates)
+        if len(found) > 1 and found[-1] > 0:
+            # A burst: the last crawl found far more than the rest of the history predicts (Poisson
+            # tail below _BURST_P). The site has changed pace, so the older windows count a tenth.
+            before = _fit(exposure[:-1], found[:-1], weight[:-1], pseudo_new, pseudo_hours, rates)
+            if _poisson_tail(float(exposure[-1] @ before), int(found[-1])) < _BURST_P:
+                weight = np.where(np.arange(len(found)) == len(found) - 1, 1.0, 0.1 * weight)
+                rates = _fit(exposure, found, weight, pseudo_new, pseudo_hours, rates)
         return rates
 
     def expected_new(self, runs: Sequence[CrawlOutcome], since: datetime, until: datetime) -> float:
@@ -308,6 +311,34 @@ def _week_bins(days: tuple[Weekday, ...]) -> np.ndarray:
     bins = _HOURS_OF_WEEK % 24 + np.where(working, 0, 24)
     bins.flags.writeable = False
     return bins
+
+
+def _fit(
+    exposure: np.ndarray,
+    found: np.ndarray,
+    weight: np.ndarray,
+    pseudo_new: np.ndarray,
+    pseudo_hours: np.ndarray,
+    rates: np.ndarray,
+) -> np.ndarray:
+    """EM (with the EMS smoothing step) for per-bin rates from window counts: each window's finds are
+    shared among the bins it covered in proportion to exposure x current rate."""
+    total_hours = weight @ exposure + pseudo_hours
+    weighted_found = weight * found
+    for _ in range(_EM_ROUNDS):
+        expected = exposure @ rates
+        share = exposure * rates / np.where(expected > 0, expected, 1)[:, None]
+        rates = _smooth((weighted_found @ share + pseudo_new) / np.where(total_hours > 0, total_hours, 1))
+    return rates
+
+
+def _poisson_tail(mean: float, at_least: int) -> float:
+    """P(N >= at_least) for N ~ Poisson(mean)."""
+    term, below = math.exp(-mean), 0.0
+    for k in range(at_least):
+        below += term
+        term *= mean / (k + 1)
+    return max(0.0, 1.0 - below)
 
 
 def _smooth(rates: np.ndarray) -> np.ndarray:
