@@ -1,27 +1,32 @@
 """When a source is crawled next: its fixed cron, or adaptively from its own crawl history.
 
-`schedule: adaptive` learns from the source's own run records *how many* new reports it publishes and
-*when* (hour of day, working day or not, in the source's time zone), and crawls again when the
-expected number of reports published since the last crawl reaches `target_new`:
+`schedule: adaptive` learns from the source's own run records how many new reports it publishes and
+when (hour of day on working days and on other days, in the source's time zone), and spends crawls
+where they keep reports freshest:
 
-- the model is a publication rate per hour of the day on working days and on other days (48 bins).
-  Each `ok` crawl that follows another `ok` crawl is one observation: it found `counts.new` reports
-  published somewhere in between. The rates are the EM estimate for such window counts (each find is
-  shared among the hours its window covered, in proportion to their current rates), with older
-  windows fading (`half_life`) and a prior of `target_new` reports per `initial_interval` spread over
-  the working hours (or over the whole week when there are none);
-- the next crawl is the first 15-minute tick after `min_interval` at which the expected reports since
-  the last crawl reach `target_new`, and no later than `max_interval`; with `working_hours` it is
-  moved to the next working window (Asia/Shanghai by default).
+- the model: a publication rate for each of 48 bins (hour x working day or not). Each `ok` crawl
+  after another `ok` crawl is one observation, "counts.new reports appeared in this window"; the rates
+  are the EM estimate for such window counts (each find is shared among the hours its window covered,
+  in proportion to their rates, with an EMS smoothing step), older windows fading with `half_life`,
+  and a weak prior of half a report per `initial_interval` in the working hours. A crawl that found
+  far more than the model predicted (a burst) makes the older windows count a tenth;
+- the interval: a report's value decays as exp(-delay / freshness_horizon) and a crawl costs
+  `fetch_cost` (in reports' worth). At the rate r a typical report is published at, the interval T
+  that loses least solves r*tau*(1 - (1 + T/tau)*exp(-T/tau)) = fetch_cost (about sqrt(2*cost*tau/r)
+  for a busy site, max_interval once r*tau <= fetch_cost), and the crawl waits until r*T reports are
+  expected since the last one, so crawls follow the learnt hours: a site that publishes at 10:00 is
+  crawled just after 10:00. Bounds: `min_interval`..`max_interval`;
+- `working_hours` (Asia/Shanghai by default): a crawl due after closing is either brought forward to
+  a "last call" before closing (when what was published since the last crawl is still worth
+  `fetch_cost` then and would be stale by morning) or moved into the next window, where it waits
+  until that window's own expected reports are due too (so the night's leftovers and the morning's
+  first reports are found by one crawl).
 
-So a crawl that found something brings the next one forward and empty ones push it back (the
-StormCrawler adaptive-revisit behaviour, within the per-source bounds), the crawls of a site that
-publishes at 10:00 land just after 10:00, and since every source waits for the same expected yield,
-a fetch budget goes where the reports are: a busy site is crawled every couple of office hours, a
-monthly one about weekly. `target_new` is the one knob that trades fetches for delay
-(bench/freshness.py sweeps it). The model is not stored: it is rebuilt from the newest
-`HISTORY_RUNS` run records, so the DAG (reading policy-crawl-status) and the freshness bench get the
-same answer from the same history.
+So a crawl that finds something brings the next one forward and empty ones push it back (the
+StormCrawler adaptive-revisit behaviour, within the per-source bounds); since every source pays the
+same price per crawl, a fetch budget goes where the reports are. The model is not stored: it is
+rebuilt from the newest `HISTORY_RUNS` run records, so the DAG (reading policy-crawl-status) and the
+freshness bench (bench/freshness.py) get the same answer from the same history.
 
 Everything here is pure: run records in, a time out.
 """
@@ -130,16 +135,18 @@ _H_TABLE = 1 - (1 + _U_TABLE) * np.exp(-_U_TABLE)  # its loss-balance term, risi
 
 
 class AdaptiveSchedule(_Model):
-    """The bounds and the target of `schedule: adaptive` (sources.yaml `adaptive:` block).
+    """The bounds and prices of `schedule: adaptive` (sources.yaml `adaptive:` block).
 
-    The default `target_new` is the sweep in bench/freshness.py (`--sweep`) at no more fetches than a
-    daily cron over the bench's mix of busy, weekly, monthly and bursty sites."""
+    The defaults of `fetch_cost` and `freshness_horizon` are the best of a sweep in bench/freshness.py
+    at no more fetches than a daily cron over its mix of busy, weekly, monthly and bursty sites; a
+    smaller `fetch_cost` buys fresher reports with more fetches, a larger `max_interval` bound keeps
+    quiet sites from waiting a week."""
 
     min_interval: timedelta = timedelta(hours=1)
     max_interval: timedelta = timedelta(days=7)
     initial_interval: timedelta = timedelta(days=1)
-    freshness_horizon: timedelta = timedelta(hours=4)  # a report found this late has lost 63 % of its value
-    fetch_cost: float = Field(default=0.08, gt=0, le=10)  # a crawl, in reports' worth of freshness
+    freshness_horizon: timedelta = timedelta(minutes=90)  # found this late, a report keeps 37 % of its value
+    fetch_cost: float = Field(default=0.124, gt=0, le=10)  # a crawl, in reports' worth of freshness
     half_life: timedelta = timedelta(days=7)  # a window this old counts half
     working_hours: WorkingHours | None = None
 
@@ -269,7 +276,7 @@ class AdaptiveSchedule(_Model):
         if last_call is not None:
             return last_call
         # Moved out of the night or the weekend: a crawl at the opening would find only what came after
-        # the previous day's last crawl. Wait until the window's own expected reports reach target_new
+        # the previous day's last crawl. Wait until the window's own expected reports are due too
         # as well (shortly after the site usually starts publishing), so one crawl finds both; a quiet
         # site is crawled before the window closes.
         span = np.arange(0, (self.working_hours.closing(opens) - opens).total_seconds(), TICK.total_seconds())
