@@ -129,6 +129,8 @@ _HOURS_OF_WEEK = np.arange(168)
 _EM_ROUNDS = 25
 _OFF_HOURS_PRIOR = 0.05  # prior rate outside working hours, relative to inside
 _BURST_P = 0.01
+_ACTIVITY_PRIOR = 2.0  # reports
+_LEARNING_RUNS = 5  # ok runs before the model alone decides (until then initial_interval bounds it)
 _PRIOR_NEW = 0.5  # the prior: this many reports per initial_interval, until the runs say otherwise
 _U_TABLE = np.linspace(0, 60, 6001)  # T / tau
 _H_TABLE = 1 - (1 + _U_TABLE) * np.exp(-_U_TABLE)  # its loss-balance term, rising from 0 towards 1
@@ -246,7 +248,11 @@ class AdaptiveSchedule(_Model):
             if _poisson_tail(float(exposure[-1] @ before), int(found[-1])) < _BURST_P:
                 weight = np.where(np.arange(len(found)) == len(found) - 1, 1.0, 0.1 * weight)
                 rates = _fit(exposure, found, weight, pseudo_new, pseudo_hours, rates)
-        return rates
+        # Activity: the last day's finds against what the model expected of it (a crawl that found
+        # something makes the next sooner, empty ones later), shrunk towards 1 by _ACTIVITY_PRIOR.
+        recent = 0.5 ** ((ends[-1] - ends) / 86400)
+        observed, expected = float(recent @ found), float(recent @ (exposure @ rates))
+        return rates * (observed + _ACTIVITY_PRIOR) / (expected + _ACTIVITY_PRIOR)
 
     def expected_new(self, runs: Sequence[CrawlOutcome], since: datetime, until: datetime) -> float:
         """How many new reports the model expects to have been published from `since` to `until`."""
@@ -267,18 +273,24 @@ class AdaptiveSchedule(_Model):
         origin = self._local_seconds(last)
         expected = _cumulative_rate(rates, origin + offsets) - _cumulative_rate(rates, np.array([origin]))
         due = last + timedelta(seconds=float(self._first_reaching(expected, offsets, target, default=high)))
+        if sum(r.ok for r in history) <= _LEARNING_RUNS:
+            # too few windows to judge the site: crawl at least every initial_interval, twice as often
+            # after a crawl that found something (StormCrawler's halving), until the model has data
+            explore = self.initial_interval / (2 if history[-1].ok and history[-1].new_count else 1)
+            due = min(due, last + max(self.min_interval, explore))
         if self.working_hours is None:
             return due
         opens = self.working_hours.next_open(due)
         if opens == due:
             return due
-        last_call = self._last_call(rates, last, self.working_hours.closing(last), opens)
-        if last_call is not None:
-            return last_call
+        if self.working_hours.next_open(last) == last:  # the last crawl ran in a window still open
+            last_call = self._last_call(rates, last, self.working_hours.closing(last), opens)
+            if last_call is not None:
+                return last_call
         # Moved out of the night or the weekend: a crawl at the opening would find only what came after
         # the previous day's last crawl. Wait until the window's own expected reports are due too
-        # as well (shortly after the site usually starts publishing), so one crawl finds both; a quiet
-        # site is crawled before the window closes.
+        # (shortly after the site usually starts publishing), so one crawl finds both; a quiet site is
+        # crawled before the window closes.
         span = np.arange(0, (self.working_hours.closing(opens) - opens).total_seconds(), TICK.total_seconds())
         origin = self._local_seconds(opens)
         expected = _cumulative_rate(rates, origin + span) - _cumulative_rate(rates, np.array([origin]))
