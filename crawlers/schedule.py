@@ -148,7 +148,7 @@ class AdaptiveSchedule(_Model):
     max_interval: timedelta = timedelta(days=7)
     initial_interval: timedelta = timedelta(days=1)
     freshness_horizon: timedelta = timedelta(minutes=90)  # found this late, a report keeps 37 % of its value
-    fetch_cost: float = Field(default=0.124, gt=0, le=10)  # a crawl, in reports' worth of freshness
+    fetch_cost: float = Field(default=0.135, gt=0, le=10)  # a crawl, in reports' worth of freshness
     half_life: timedelta = timedelta(days=7)  # a window this old counts half
     working_hours: WorkingHours | None = None
 
@@ -240,19 +240,16 @@ class AdaptiveSchedule(_Model):
         onehot = np.zeros((168, 48))
         onehot[_HOURS_OF_WEEK, bins] = 1
         exposure = (_cumulative_hours(ends) - _cumulative_hours(begins)) @ onehot  # (windows, 48) hours
-        rates = _fit(exposure, found, weight, pseudo_new, pseudo_hours, rates)
-        if len(found) > 1 and found[-1] > 0:
-            # A burst: the last crawl found far more than the rest of the history predicts (Poisson
-            # tail below _BURST_P). The site has changed pace, so the older windows count a tenth.
-            before = _fit(exposure[:-1], found[:-1], weight[:-1], pseudo_new, pseudo_hours, rates)
-            if _poisson_tail(float(exposure[-1] @ before), int(found[-1])) < _BURST_P:
-                weight = np.where(np.arange(len(found)) == len(found) - 1, 1.0, 0.1 * weight)
-                rates = _fit(exposure, found, weight, pseudo_new, pseudo_hours, rates)
-        # Activity: the last day's finds against what the model expected of it (a crawl that found
-        # something makes the next sooner, empty ones later), shrunk towards 1 by _ACTIVITY_PRIOR.
+        # The shape and level from every window but the last; the last crawl then sets the pace: a
+        # burst (far more finds than that model predicts, Poisson tail below _BURST_P) scales the rates
+        # to its own count, otherwise the last day's finds against their expectation (shrunk towards 1
+        # by _ACTIVITY_PRIOR) do. So a find brings the next crawl forward and empty crawls push it back.
+        rates = _fit(exposure[:-1], found[:-1], weight[:-1], pseudo_new, pseudo_hours, rates)
+        predicted = exposure @ rates
+        if found[-1] > 0 and _poisson_tail(float(predicted[-1]), int(found[-1])) < _BURST_P:
+            return rates * found[-1] / max(float(predicted[-1]), 1e-9)
         recent = 0.5 ** ((ends[-1] - ends) / 86400)
-        observed, expected = float(recent @ found), float(recent @ (exposure @ rates))
-        return rates * (observed + _ACTIVITY_PRIOR) / (expected + _ACTIVITY_PRIOR)
+        return rates * (recent @ found + _ACTIVITY_PRIOR) / (recent @ predicted + _ACTIVITY_PRIOR)
 
     def expected_new(self, runs: Sequence[CrawlOutcome], since: datetime, until: datetime) -> float:
         """How many new reports the model expects to have been published from `since` to `until`."""

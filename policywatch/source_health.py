@@ -127,7 +127,7 @@ def due_sources(
     sources: Iterable[Source], runs: Mapping[str, Sequence[RunRecord]], now: datetime
 ) -> list[str]:
     """Ids of the enabled sources due at `now`, in file order: a cron schedule when it has ticked since
-    the last crawl started, `schedule: adaptive` when the interval replayed from its recent runs (newest
+    the last crawl started, `schedule: adaptive` when the crawl planned from its recent runs (newest
     `HISTORY_RUNS`, see crawlers/schedule.py) has passed. A source never crawled is due."""
     due = []
     for source in sources:

@@ -62,15 +62,15 @@ def test_due_sources_keeps_file_order_and_skips_disabled():
         {"id": "weekly", "schedule": "@weekly"},
         {"id": "never", "schedule": "@weekly"},
         {"id": "busy", "schedule": "adaptive", "adaptive": {"min_interval": "1h", "initial_interval": "1d"}},
-        {"id": "quiet", "schedule": "adaptive", "adaptive": {"max_interval": "3d", "increase": 0.5}},
+        {"id": "quiet", "schedule": "adaptive", "adaptive": {"max_interval": "3d"}},
     )
     runs = {
         "daily": [run("ok", 2)],
         "weekly": [run("ok", 24 * 8)],
-        # four finds in a row: 1d -> 12.5h -> 6.75h -> 3.9h -> 2.4h, last crawl 3h ago: due
-        "busy": [run("ok", h, new=1) for h in (40, 30, 20, 3)],
-        # three empty crawls: 1d -> 1.5d -> 2.25d -> 3d (capped), last crawl 2 days ago: not due
-        "quiet": [run("ok", h) for h in (24 * 6, 24 * 4, 24 * 2)],
+        # two reports an hour for a day, last crawl 2h ago: due again after min_interval
+        "busy": [run("ok", h, new=2) for h in range(26, 1, -1)],
+        # eight empty crawls two days apart: a quiet site waits max_interval, last crawl 2 days ago
+        "quiet": [run("ok", h) for h in range(24 * 16, 0, -48)],
     }
     assert due_sources(sources, runs, NOW) == ["weekly", "never", "busy"]
 
