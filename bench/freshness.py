@@ -27,8 +27,8 @@ or monthly site about once a week (give such a source a smaller ``max_interval``
 Measured (seed 18, 3 sites per profile; `PYTHONPATH=. python bench/freshness.py --json`):
 adaptive median 1.19 h (p95 74 h) at 4,488 fetches, 1.68 per report; daily 4.64 h (p95 23.5 h) at
 4,560, 1.71 per report; hourly 0.51 h (p95 0.95 h) at 109,152, 40.9 per report: median_delay_ratio
-3.9 at fetch_ratio 0.984, short of the 4x aim (other seeds: 3.8-4.0 at 0.95-1.0; the old
-StormCrawler-style interval rule gave 2.67 at 0.99). Busy sites: 1.06 h vs 4.63 h at 3.5x the daily
+3.9 at fetch_ratio 0.984, short of the 4x aim (seed 1: 3.96 at 0.998, seed 7: 3.59 at 0.953; the old
+StormCrawler-style interval rule gave 2.68 at 0.99 here). Busy sites: 1.06 h vs 4.63 h at 3.5x the daily
 fetches; weekly and monthly sites are crawled about weekly (p50 ~2 days, p95 ~6 days; adaptive_3d:
 p50 27-33 h, p95 ~3 days at 0.3 of the daily fetches).
 
