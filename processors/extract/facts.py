@@ -11,8 +11,8 @@ from policywatch.core.textseg import pos_cut as cut
 from processors.extract.vocab import FUNCTION_TAGS, zone_suffixes
 
 _PREFIX_STOP = re.compile(
-    r".*(?:[在的和与及将对向把以为是等到由了从于至]|依托|推进|打造|建设|加快|成为|获批|获评|全市|全省|全国|全县|"
-    r"国家级|省级|市级|县级|各类|入驻|落户|园中园|我们|签约|引进|启动|承接|设立|作为|其中|包括|推动|支持|"
+    r".*(?:[在的和与及暨将对向把以为是等到由了从于至]|依托|推进|打造|建设|加快|成为|获批|获评|全市|全省|全国|全县|"
+    r"国家级|自治区级|省级|市级|县级|各类|入驻|落户|园中园|我们|签约|引进|启动|承接|设立|作为|其中|包括|推动|支持|"
     r"以下简称|简称|尽快|配齐|赋予|考入|跟踪|研判|助力|落地|规划|利用|通过|对标|举办|有关|\d{4}年(?:度)?|今年|现将|"
     r"负责|管理|批准|所属|争创|创建|申报|重点|全部|各|本省|本市|县域内|区内|统计|\d+个|两个|三个|五类|"
     r"全盟|全州|全区|我国|乡镇|主管|清理|整顿|掌握|[省州市县]内|[\u4e00-\u9fff]{1,6}省)"
@@ -105,13 +105,39 @@ def find_zones(text: str) -> list[ZoneMention]:
     return out
 
 
+# a list separator, then maybe the start of the next name that the prefix rules trimmed (、河南中原建设)
+_LIST_GAP = re.compile(r"[、和及与][\u4e00-\u9fff]{0,8}")
+
+
+def listed_zones(text: str, mentions: list[ZoneMention]) -> set[str]:
+    """Named zones that are members of an enumeration (苏州工业园区、广州经开区、天津经开区…; A、B和C3个
+    国家级经开区; …产业园等151个项目): a list names zones in passing, not the one the text is about."""
+    in_list = [False] * len(mentions)
+    for i in range(len(mentions) - 1):
+        if _LIST_GAP.fullmatch(text[mentions[i].end : mentions[i + 1].start]):
+            in_list[i] = in_list[i + 1] = True
+    for i, z in enumerate(mentions):
+        if text.startswith("等", z.end):
+            in_list[i] = True
+    # a zone also named outside a list (在四川天府新区组织… / 四川天府新区和…) is not named only in passing
+    free = {z.name for z, listed in zip(mentions, in_list, strict=True) if not listed}
+    return {z.name for z, listed in zip(mentions, in_list, strict=True) if listed and not z.generic} - free
+
+
 def main_zone(text: str, mentions: list[ZoneMention], head: str) -> tuple[str | None, list[str]]:
     named = Counter(z.name for z in mentions if not z.generic)
+    # a listed zone still counts when a headline (the title, or a first line without a comma) names it
+    headline = "\n".join(line for line in head.split("\n") if not re.search(r"[,，。]", line))
+    listed = {n for n in listed_zones(text, mentions) if n not in headline}
     # ordered by first mention, so that a tie goes to the zone named first (not to set order, which
     # changes with the hash seed)
-    zone_named = dict.fromkeys(z.name for z in mentions if not z.generic and z.kind == "zone")
+    zone_named = dict.fromkeys(
+        z.name for z in mentions if not z.generic and z.kind == "zone" and z.name not in listed
+    )
     counts = {name: text.count(name) for name in named}
-    park_named = dict.fromkeys(z.name for z in mentions if not z.generic and z.kind == "park")
+    park_named = dict.fromkeys(
+        z.name for z in mentions if not z.generic and z.kind == "park" and z.name not in listed
+    )
     best = None
     for pool in (zone_named, park_named):
         # a zone the head names, or named more than once, is what the text reports on
@@ -125,7 +151,9 @@ def main_zone(text: str, mentions: list[ZoneMention], head: str) -> tuple[str | 
     if best is None:
         # else the first zone (then park) the text names: an excerpt names its subject once
         for kind in ("zone", "park"):
-            first = next((z for z in mentions if not z.generic and z.kind == kind), None)
+            first = next(
+                (z for z in mentions if not z.generic and z.kind == kind and z.name not in listed), None
+            )
             if first is not None:
                 best = first.name
                 break

@@ -3,6 +3,7 @@
 form it must leave alone."""
 
 from processors.extract import extract_text
+from processors.extract.facts import find_zones
 from processors.extract.gazetteer import find_places
 
 
@@ -135,3 +136,29 @@ def test_a_list_of_shares_pairs_each_name_with_its_share():
 def test_a_year_after_cong_is_a_starting_point_not_the_report_year():
     text = "限制措施从2013年的190多条,缩减到2018年的45条。截至2018年底,自贸区累计新设企业60余万家。"
     assert extract_text(text).year == 2018
+
+
+def test_zones_named_only_in_a_list_are_named_in_passing():
+    ranking = (
+        "商务部发布了2020年国家级经开区综合发展水平考核评价结果,对218家国家级经开区进行排名。"
+        "其中,排名前十的有苏州工业园区、广州经开区、天津经开区、北京经开区。"
+    )
+    assert extract_text(ranking).zone == "经开区"  # the report's own type word, not the first listed zone
+    signing = (
+        "此次集中签约的鼓楼区文创科技产业园、河南中原建设新材料科研产业园、格宁生物科技等项目,总投资16.1亿元。"
+    )
+    assert extract_text(signing).zone is None
+    # a zone the text also names outside the list is what it reports on
+    named = "国家发展改革委在四川天府新区组织举办签约仪式。四川天府新区和青岛西海岸新区签署战略合作框架协议。"
+    assert extract_text(named).zone == "四川天府新区"
+    # a list in the title names the report's zones
+    title = "袍江经济技术开发区、柯桥经济技术开发区排名跃升"
+    titled = extract_text("袍江经济技术开发区营业收入增长12%。", title=title)
+    assert titled.zone == "袍江经济技术开发区"
+
+
+def test_a_conjunction_or_an_autonomous_region_level_is_no_part_of_a_zone_name():
+    text = "在第七次国家级新区工作经验交流会暨新区工作推动会期间,为自治区级工业园区。"
+    names = [m.name for m in find_zones(text)]
+    assert "经验交流会暨新区" not in names and "新区" in names
+    assert "自治区级工业园区" not in names
