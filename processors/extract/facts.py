@@ -109,6 +109,10 @@ def find_zones(text: str) -> list[ZoneMention]:
 _LIST_GAP = re.compile(r"[、和及与][\u4e00-\u9fff]{0,8}")
 
 
+_LOCATION_CUE = re.compile(r"位于$")
+_COLLECTIVE = re.compile(r"全[市县区州盟省]$")
+
+
 def listed_zones(text: str, mentions: list[ZoneMention]) -> set[str]:
     """Named zones that are members of an enumeration (苏州工业园区、广州经开区、天津经开区…; A、B和C3个
     国家级经开区; …产业园等151个项目): a list names zones in passing, not the one the text is about."""
@@ -118,6 +122,11 @@ def listed_zones(text: str, mentions: list[ZoneMention]) -> set[str]:
             in_list[i] = in_list[i + 1] = True
     for i, z in enumerate(mentions):
         if text.startswith("等", z.end):
+            in_list[i] = True
+        # where a company or plant is (位于准格尔经济开发区大路产业园的…公司): a place named in passing
+        if _LOCATION_CUE.search(text, max(0, z.start - 3), z.start) or (
+            i and in_list[i - 1] and mentions[i - 1].end == z.start
+        ):
             in_list[i] = True
     # a zone also named outside a list (在四川天府新区组织… / 四川天府新区和…) is not named only in passing
     free = {z.name for z, listed in zip(mentions, in_list, strict=True) if not listed}
@@ -145,6 +154,12 @@ def main_zone(text: str, mentions: list[ZoneMention], head: str) -> tuple[str | 
         if candidates:
             best = max(candidates, key=lambda n: (n in head, counts[n], len(n)))
             break
+    collective = Counter(
+        z.suffix for z in mentions if z.generic and _COLLECTIVE.search(text, max(0, z.start - 2), z.start)
+    )
+    if best is None and collective and max(collective.values()) >= 2:
+        # 全市工业园区实现…, 全市工业园区招商…: the report is on all the region's zones of one type
+        best = max(collective, key=lambda s: (collective[s], len(s)))
     generic_zone = Counter(z.suffix for z in mentions if z.generic and z.kind == "zone")
     if best is None and generic_zone and max(generic_zone.values()) >= 2:
         best = max(generic_zone, key=lambda s: (text.count(s), len(s)))  # 开发区 … 开发区: the report's own

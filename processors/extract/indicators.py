@@ -937,7 +937,7 @@ def _zone_prefix(label: str, subjects: tuple[str, ...]) -> tuple[str | None, str
 def _base_label(local: list[_Draft], drafts: list[_Draft], sent_id: int) -> str | None:
     """The measure a bare sub-zone figure shares with the indicator before it (this or the last sentence)."""
     for d in [*reversed(local), *reversed([d for d in drafts if d.sentence >= sent_id - 1])]:
-        if d.kind in ("money", "count", "growth") and not d.extra.get("zone"):
+        if d.kind in ("money", "count", "growth"):
             return d.label
     return None
 

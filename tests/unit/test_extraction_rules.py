@@ -162,3 +162,26 @@ def test_a_conjunction_or_an_autonomous_region_level_is_no_part_of_a_zone_name()
     names = [m.name for m in find_zones(text)]
     assert "经验交流会暨新区" not in names and "新区" in names
     assert "自治区级工业园区" not in names
+
+
+def test_a_zone_named_as_where_a_plant_is_is_named_in_passing():
+    text = (
+        "今年1-10月,全区工业生产稳步增长。位于鄂尔多斯市准格尔经济开发区大路产业园的内蒙古天晟新科技有限公司"
+        "生产车间内,光伏组件顺利下线。"
+    )
+    assert extract_text(text).zone is None
+    assert extract_text("准格尔经济开发区1-10月完成工业产值80亿元。").zone == "准格尔经济开发区"
+
+
+def test_the_zones_of_a_region_as_a_whole_are_the_document_zone():
+    text = (
+        "一至七月园区经济运行良好\n据统计,上饶市工业园区经济运行良好。\n"
+        "1-7月,全市工业园区实现工业增加值348亿元,同比增长7.6%。"
+        "其中上饶经济技术开发区主营业务收入494.82亿元;广丰经济开发区325.44亿元。"
+        "全市工业园区完成基础设施投入29.35亿元。"
+    )
+    result = extract_text(text)
+    assert result.zone == "工业园区"
+    # each sub-zone's bare figure shares the measure of the sub-zone figure before it
+    by_value = {i.value: (i.metric, i.zone) for i in result.indicators}
+    assert by_value[325.44] == ("operating_revenue", "广丰经济开发区")
