@@ -101,7 +101,11 @@ def find_zones(text: str) -> list[ZoneMention]:
             # 河南自贸试验区开封片区: the area of a free-trade zone is one name with it
             out[-1] = ZoneMention(prev.name + prefix + suffix, suffix, "zone", False, prev.start, m.end())
             continue
-        out.append(ZoneMention(prefix + suffix, suffix, kinds[suffix], not prefix, start, m.end()))
+        kind = kinds[suffix]
+        if kind == "named":  # 中科园区: an abbreviation that is a whole zone name
+            out.append(ZoneMention(prefix + suffix, suffix, "zone", False, start, m.end()))
+            continue
+        out.append(ZoneMention(prefix + suffix, suffix, kind, not prefix, start, m.end()))
     return out
 
 

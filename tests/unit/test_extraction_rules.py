@@ -185,3 +185,9 @@ def test_the_zones_of_a_region_as_a_whole_are_the_document_zone():
     # each sub-zone's bare figure shares the measure of the sub-zone figure before it
     by_value = {i.value: (i.metric, i.zone) for i in result.indicators}
     assert by_value[325.44] == ("operating_revenue", "广丰经济开发区")
+
+
+def test_a_zone_written_by_its_abbreviation_alone_is_a_zone_name():
+    text = "受惠AI相关应用持续增加,中科園區上半年營業額5,335.64億元,較2024年同期成長8.14%。"
+    assert extract_text(text).zone == "中科園區"
+    assert [(m.name, m.generic) for m in find_zones("竹科园区营业额1.1兆元")] == [("竹科园区", False)]
