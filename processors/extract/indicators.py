@@ -15,7 +15,13 @@ from functools import lru_cache
 from policywatch.core.textseg import pos_cut as cut
 from processors.extract import patterns as P
 from processors.extract.numbers import Quantity, parse_number, quantity
-from processors.extract.vocab import classify_metric, count_noun_pattern, econ_pattern, veto_pattern
+from processors.extract.vocab import (
+    classify_metric,
+    count_noun_pattern,
+    econ_pattern,
+    veto_pattern,
+    zone_suffixes,
+)
 from schemas.extracted import Indicator
 
 _OPEN = "(《“‘[〔【（"
@@ -411,7 +417,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             main = ctx.subjects[:1]
             bare = _clean_label(raw, ())[0] if label != raw else label
             zone_name, rest = _zone_prefix(bare, main)
-            if not zone_name and bare and bare not in main and _AREA.fullmatch(bare):
+            if not zone_name and bare and bare not in main and _area().fullmatch(bare):
                 zone_name, rest = bare, ""  # 南区完成251.18亿元, 高新区完成266.36亿元: one area's figure
             if zone_name:
                 base = rest or _base_label(local, drafts, sent_id)
@@ -918,7 +924,16 @@ def _lists(text: str, s0: int, mentions: list[_Mention], mask, local: list[_Draf
         local.sort(key=lambda d: d.start)
 
 
-_AREA = re.compile(r"[东西南北中][区园]|[\u4e00-\u9fff]{0,4}(?:高新区|经开区|开发区|保税区|新区|园区)")
+_AREA_FORMS = r"[东西南北中][区园]|[\u4e00-\u9fff]{0,4}(?:高新区|经开区|开发区|保税区|新区|园区)"
+
+
+@lru_cache(maxsize=1)
+def _area() -> re.Pattern[str]:
+    """A label that is only an area's name: 南区, 高新区, or a zone written by its abbreviation (中科园区, and
+    中科 without its 园区)."""
+    named = [s for s, kind in zone_suffixes() if kind == "named"]
+    short = [s[:-2] for s in named if s.endswith("园区")]
+    return re.compile("|".join([_AREA_FORMS, *map(re.escape, named + short)]))
 
 
 @lru_cache(maxsize=8192)

@@ -191,3 +191,13 @@ def test_a_zone_written_by_its_abbreviation_alone_is_a_zone_name():
     text = "受惠AI相关应用持续增加,中科園區上半年營業額5,335.64億元,較2024年同期成長8.14%。"
     assert extract_text(text).zone == "中科園區"
     assert [(m.name, m.generic) for m in find_zones("竹科园区营业额1.1兆元")] == [("竹科园区", False)]
+
+
+def test_a_bare_sub_zone_abbreviation_takes_the_measure_before_it():
+    text = (
+        "国科会统计,科学园区营业额5.8兆元再创历史新高,其中竹科1.7兆元,较前年成长12.25%;"
+        "中科1.13兆元、成长9.29%;南科2.97兆元、成长34.26%。"
+    )
+    found = {i.value: (i.metric, i.zone, i.growth_pct) for i in extract_text(text).indicators}
+    assert found[1.7] == ("operating_revenue", "竹科", 12.25)
+    assert found[2.97] == ("operating_revenue", "南科", 34.26)
