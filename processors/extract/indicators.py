@@ -1020,7 +1020,7 @@ def _value(
             if not verb and not predicate:
                 chain = max(text.rfind(ch, s0, m.start()) for ch in ",;:") + 1
                 sig = re.search(
-                    r"(签约|引进|招引|新开工|开工建设|开工|竣工投产|投产|在谈|在建)",
+                    r"(签约|签订|引进|招引|新开工|开工建设|开工|竣工投产|投产|在谈|在建)",
                     text[max(s0, chain) : m.start()],
                 )
                 if sig and sig.group(1) not in noun:

@@ -201,3 +201,12 @@ def test_a_bare_sub_zone_abbreviation_takes_the_measure_before_it():
     found = {i.value: (i.metric, i.zone, i.growth_pct) for i in extract_text(text).indicators}
     assert found[1.7] == ("operating_revenue", "竹科", 12.25)
     assert found[2.97] == ("operating_revenue", "南科", 34.26)
+
+
+def test_projects_signed_with_qianding_and_capital_attracted_by_contract():
+    text = "据统计,当日共签订64个合作项目,总投资504.5亿元,合同引资478.2亿元。"
+    found = {i.value: i.metric for i in extract_text(text).indicators}
+    invest = "contract_investment"
+    assert found == {64.0: "signed_projects_count", 504.5: invest, 478.2: invest}
+    # a count of partners served, with no signing verb, stays no indicator
+    assert extract_text("共走访64个合作项目单位。").indicators == []
