@@ -159,6 +159,14 @@ class EsFingerprintStore:
         ensure_index(self.es, FINGERPRINT_INDEX, self.index, self.settings)
         self._ready = True
 
+    def _fetch(self, ids: set[str]) -> dict[str, Fingerprint]:
+        """The stored fingerprints of ``ids`` (found by a search, so refreshed: no realtime get)."""
+        if not ids:
+            return {}
+        resp = es_bulk.call(self.es.mget, "fingerprint fetch", index=self.index, ids=sorted(ids),
+                            realtime=False)
+        return {doc["_id"]: _from_source(doc["_source"]) for doc in resp["docs"] if doc.get("found")}
+
     def assign(self, items: list[Fingerprint]) -> dict[str, Assignment | Exception]:
         """A 429/5xx or a lost connection is an outage (ServiceUnavailable: the batch is retried); a
         refusal of one item (e.g. a URL over the 32 766-byte keyword limit) fails only that item."""
@@ -175,9 +183,14 @@ class EsFingerprintStore:
                     {"ids": {"values": [item.doc_id]}},
                 ]}},
                 "sort": [{"first_seen": "asc"}, {"doc_id": "asc"}],
+                "_source": False,
             })
+        # Ids only, then each distinct candidate once: the pages of one batch mostly share their
+        # candidates (up to 200 each), so fetching the sources per search sent the same fingerprints up
+        # to 100 times per batch. Fingerprints are only ever created, never changed, so the second
+        # request reads what the search found.
         response = es_bulk.call(self.es.msearch, "fingerprint lookup", searches=searches)
-        candidates: dict[str, list[Fingerprint]] = {}
+        found_ids: dict[str, list[str]] = {}
         failed: dict[str, Exception] = {}
         for item, result in zip(items, response["responses"], strict=True):
             if "error" in result:
@@ -186,7 +199,9 @@ class EsFingerprintStore:
                     raise ServiceUnavailable(f"fingerprint lookup failed: {result['error']}")
                 failed[item.doc_id] = es_bulk.ItemRefused(f"fingerprint lookup refused: {result['error']}")
                 continue
-            candidates[item.doc_id] = [_from_source(hit["_source"]) for hit in result["hits"]["hits"]]
+            found_ids[item.doc_id] = [hit["_id"] for hit in result["hits"]["hits"]]
+        known = self._fetch({i for ids in found_ids.values() for i in ids})
+        candidates = {doc_id: [known[i] for i in ids if i in known] for doc_id, ids in found_ids.items()}
         live = [item for item in items if item.doc_id not in failed]
         out, records = _assign_all(live, candidates)
         operations: list[dict] = []

@@ -39,3 +39,27 @@ def test_earliest_published_copy_wins_across_batches(es, settings, unique_name):
         assert own.duplicate_of is None and own.cluster_id == "next-month"
     finally:
         es.options(ignore_status=404).indices.delete(index=name)
+
+
+def test_batches_of_near_duplicates_link_as_the_in_memory_store_links_them(es, settings, unique_name):
+    """Generated pages share their seeds' paragraphs, so each batch finds many candidates (the look-up
+    fetches each distinct one once): every page gets the same cluster and original as with the
+    in-memory store, batch after batch."""
+    from processors.clean import MemoryFingerprintStore, link_duplicates, prepare
+    from processors.synthetic import raw_documents
+
+    name = unique_name("fp-batches")
+    store = EsFingerprintStore(es, index=name, settings=settings)
+    memory = MemoryFingerprintStore()
+    docs = [prepare(raw) for raw in raw_documents(240, source_id="fp-batches")]
+    try:
+        linked = 0
+        for start in range(0, len(docs), 80):
+            batch = docs[start:start + 80]
+            got = [(d.duplicate_of, d.cluster_id) for d in link_duplicates(batch, store)]
+            want = [(d.duplicate_of, d.cluster_id) for d in link_duplicates(batch, memory)]
+            assert got == want
+            linked += sum(1 for original, _ in got if original)
+        assert linked > 100  # the look-up really had candidates to fetch
+    finally:
+        es.options(ignore_status=404).indices.delete(index=name)
