@@ -1138,7 +1138,8 @@ def _predicate_ok(predicate: str) -> bool:
         return True
     if last.startswith("n"):
         return False
-    return first == "v" or last == "v"
+    # 实质性开工建设: a verb phrase after an adverbial noun
+    return any(tag == "v" for _, tag in words)
 
 
 _CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}

@@ -210,3 +210,10 @@ def test_projects_signed_with_qianding_and_capital_attracted_by_contract():
     assert found == {64.0: "signed_projects_count", 504.5: invest, 478.2: invest}
     # a count of partners served, with no signing verb, stays no indicator
     assert extract_text("共走访64个合作项目单位。").indicators == []
+
+
+def test_a_project_count_with_an_adverbial_before_its_verb():
+    found = extract_text("截至9月底,已有199个项目实质性开工建设。").indicators
+    assert [(i.value, i.unit) for i in found] == [(199.0, "个")]
+    # nouns after the count still name another thing
+    assert extract_text("已有199个项目施工许可证。").indicators == []
