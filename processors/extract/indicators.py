@@ -419,6 +419,9 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             zone_name, rest = _zone_prefix(bare, main)
             if not zone_name and bare and bare not in main and _area().fullmatch(bare):
                 zone_name, rest = bare, ""  # 南区完成251.18亿元, 高新区完成266.36亿元: one area's figure
+            area = None if zone_name or label else _area().match(raw.strip())
+            if area and area.group() not in main and not _clean_label(raw.strip()[area.end() :], ())[0]:
+                zone_name, rest = area.group(), ""  # 高新区完成266.36亿元: the type word alone is the area
             if zone_name:
                 base = rest or _base_label(local, drafts, sent_id)
                 if base:

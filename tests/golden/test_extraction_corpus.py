@@ -136,7 +136,7 @@ def tune_report():
 def test_tune_indicator_precision_and_recall(tune_report):
     ind = tune_report["indicators"]
     assert ind["precision"] >= 0.98, tune_report["extras"][:20]
-    assert ind["recall"] >= 0.86, tune_report["misses"][:20]
+    assert ind["recall"] >= 0.865, tune_report["misses"][:20]
 
 
 def test_tune_strict_f1(tune_report):

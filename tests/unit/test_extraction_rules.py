@@ -217,3 +217,12 @@ def test_a_project_count_with_an_adverbial_before_its_verb():
     assert [(i.value, i.unit) for i in found] == [(199.0, "个")]
     # nouns after the count still name another thing
     assert extract_text("已有199个项目施工许可证。").indicators == []
+
+
+def test_a_bare_zone_type_word_with_its_own_figure_is_a_sub_zone():
+    text = (
+        "重庆经济技术开发区统计。北区完成地区生产总值207.09亿元,比上年增长45.5%;南区完成251.18亿元,增长9.1%。"
+        "另外,高新区完成266.36亿元,增长26.8%。"
+    )
+    found = {i.value: (i.metric, i.zone, i.growth_pct) for i in extract_text(text).indicators}
+    assert found[266.36] == ("gdp", "高新区", 26.8)
