@@ -1135,6 +1135,8 @@ def _predicate_ok(predicate: str) -> bool:
         return True
     if len(predicate) > 8 or econ_pattern().search(predicate):
         return False  # 7个省重点项目投资完成率…: the number counts the subject of another measure
+    if _COUNT_SIGNAL.match(predicate):
+        return True  # 91个总部项目落户, 落户园区: a gaining verb, whatever the tagger calls it
     words = cut(predicate)
     first, last = words[0][1], words[-1][1]
     if first in ("d", "ad", "vd", "p"):

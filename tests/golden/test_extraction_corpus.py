@@ -136,11 +136,11 @@ def tune_report():
 def test_tune_indicator_precision_and_recall(tune_report):
     ind = tune_report["indicators"]
     assert ind["precision"] >= 0.98, tune_report["extras"][:20]
-    assert ind["recall"] >= 0.865, tune_report["misses"][:20]
+    assert ind["recall"] >= 0.87, tune_report["misses"][:20]
 
 
 def test_tune_strict_f1(tune_report):
-    assert tune_report["strict"]["f1"] >= 0.80, tune_report["field_errors"][:20]
+    assert tune_report["strict"]["f1"] >= 0.805, tune_report["field_errors"][:20]
 
 
 def test_tune_document_facts(tune_report):

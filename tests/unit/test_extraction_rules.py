@@ -226,3 +226,9 @@ def test_a_bare_zone_type_word_with_its_own_figure_is_a_sub_zone():
     )
     found = {i.value: (i.metric, i.zone, i.growth_pct) for i in extract_text(text).indicators}
     assert found[266.36] == ("gdp", "高新区", 26.8)
+
+
+def test_a_count_of_projects_that_settle_in_the_zone():
+    found = extract_text("威来汽车、欧飞光等91个总部项目落户。").indicators
+    assert [(i.value, i.unit) for i in found] == [(91.0, "个")]
+    assert extract_text("91个总部项目施工图纸。").indicators == []
