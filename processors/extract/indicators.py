@@ -1333,6 +1333,20 @@ _YTD = re.compile(r"1-(\d{1,2})月")
 _THIS_MONTH = re.compile(r"当月|单月")
 
 
+_RUNNING = re.compile(r"当月|单月|累计")
+
+
+def _running_period(text: str, s0: int, monthly: bool) -> str | None:
+    """前11个月…完成产值…,其中11月份当月…。新能源产业当月完成产值…;累计完成产值…: with no period of its own,
+    a month's figure (当月) or a running total (累计) has the running period the paragraph stated before."""
+    para = text.rfind("\n", 0, s0) + 1
+    for m in reversed(list(P.PERIOD.finditer(text, para, s0))):
+        p = _period_of(text, m.start(), m.end())
+        if p and (ytd := _YTD.fullmatch(p)):
+            return f"{ytd.group(1)}月" if monthly else p
+    return None
+
+
 def _resolve_context(
     text: str, d: _Draft, s0: int, frame: tuple[str | None, int | None], ctx: Context
 ) -> None:
@@ -1350,6 +1364,10 @@ def _resolve_context(
     )
     if d.period and (ytd := _YTD.fullmatch(d.period)) and _THIS_MONTH.search(head[-12:] + d.label):
         d.period = f"{ytd.group(1)}月"  # 11月…当月完成产值: the last month of the running period
+    cue = _RUNNING.search(head[-12:] + d.label) if d.period is None else None
+    # 累计 alone is often since a project began (累计完成投资18.5亿元); beside a 当月 figure it is the year's
+    if cue and (cue.group() != "累计" or _THIS_MONTH.search(text, s0, d.start)):
+        d.period = _running_period(text, s0, monthly=cue.group() != "累计")
     clause_year = None
     if d.period is None and not d.extra.get("period"):
         cut = max(head.rfind(ch) for ch in ",;:，；：") + 1
