@@ -236,7 +236,7 @@ def test_a_count_of_projects_that_settle_in_the_zone():
 
 def test_a_months_figure_and_its_running_total_take_the_running_period_stated_before():
     text = (
-        "今年前11个月全市五大产业企业累计完成产值4251.2亿元,同比增长27.1%,其中11月份当月完成产值444.8亿元。"
+        "最新统计数据显示,今年前11个月全市五大产业累计完成产值4251.2亿元,其中11月份当月完成产值444.8亿元。"
         "新能源产业增长势头迅猛,当月完成产值33.8亿元,同比增长118.1%;累计完成产值273.1亿元,同比增长61.3%。"
     )
     periods = {i.value: i.period for i in extract_text(text).indicators}
