@@ -1014,7 +1014,7 @@ def _value(
         named_before = not bare or _ACQ.match(label) or bare.endswith("等")
         if post and (named_before or noun_after):
             noun, predicate = post
-            predicate = predicate.strip()
+            predicate = _PAREN.sub("", predicate).strip()  # 竣工投产(试生产): the aside is not the verb
             if not _predicate_ok(predicate):
                 if not _ABOVE_SCALE_NOUN.fullmatch(noun):
                     return True

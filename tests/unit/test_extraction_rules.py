@@ -241,3 +241,8 @@ def test_a_months_figure_and_its_running_total_take_the_running_period_stated_be
     )
     periods = {i.value: i.period for i in extract_text(text).indicators}
     assert periods[33.8] == "11月" and periods[273.1] == "1-11月"
+
+
+def test_a_bracketed_aside_after_a_project_count_s_verb():
+    found = extract_text("其中,有118个项目竣工投产(试生产),投产项目已超过半数。").indicators
+    assert [(i.value, i.unit) for i in found] == [(118.0, "个")]
