@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from policywatch.core.textseg import pos_cut as cut
 from processors.extract import patterns as P
@@ -87,6 +87,14 @@ class _Draft:
     period: str | None = None
     year: int | None = None
     extra: dict = field(default_factory=dict)
+
+
+def _growth_draft(label: str, start: int, *, end: int, sentence: int, segment: int,
+                  growth: tuple[float | None, str, bool], approx: bool) -> _Draft:
+    """A draft that states only a growth (增长12.5%) of the measure named by ``label``."""
+    pct, basis, redacted = growth
+    return _Draft(kind="growth", label=label, start=start, end=end, sentence=sentence, segment=segment,
+                  growth_pct=pct, growth_basis=basis, redacted=redacted, approx=approx, has_growth=True)
 
 
 @dataclass
@@ -440,6 +448,8 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
             if mention.kind == "growth":
                 g, basis, red = _growth_of(m)
                 approx = bool(m.group("pre") or m.group("post"))
+                grown = partial(_growth_draft, end=mention.end, sentence=sent_id, segment=seg_idx,
+                                growth=(g, basis, red), approx=approx)
                 if not label or label in ("均", "同比", "分别"):
                     targets: list[_Draft] = []
                     if label == "均" or raw.strip().startswith("均"):
@@ -454,39 +464,12 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                         and prev.growth_basis != basis
                     ):
                         # 比上年增长6.2%,两年平均增长4.4%: a second growth on another basis
-                        local.append(
-                            _Draft(
-                                kind="growth",
-                                label=prev.label,
-                                start=mention.start,
-                                end=mention.end,
-                                sentence=sent_id,
-                                segment=seg_idx,
-                                growth_pct=g,
-                                growth_basis=basis,
-                                redacted=red,
-                                has_growth=True,
-                            )
-                        )
+                        local.append(grown(prev.label, mention.start, approx=False))
                     if not targets and prev is None and seg_idx > 0 and not local:
                         # 固定资产投资一举扭转连续三年下降趋势,增长1.4%: the clause before names the measure
                         lead = _lead_measure(text, *segs[seg_idx - 1], subjects)
                         if lead is not None:
-                            local.append(
-                                _Draft(
-                                    kind="growth",
-                                    label=lead[0],
-                                    start=lead[1],
-                                    end=mention.end,
-                                    sentence=sent_id,
-                                    segment=seg_idx,
-                                    growth_pct=g,
-                                    growth_basis=basis,
-                                    redacted=red,
-                                    approx=approx,
-                                    has_growth=True,
-                                )
-                            )
+                            local.append(grown(lead[0], lead[1]))
                     for d in targets:
                         d.growth_pct, d.growth_basis, d.has_growth = g, basis, True
                         d.redacted = d.redacted or red
@@ -499,21 +482,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                     and (base := _base_label(local, drafts, sent_id))
                 ):
                     label = base  # 其中郑州市增长74.0%: a place's figure of the measure before it
-                    local.append(
-                        _Draft(
-                            kind="growth",
-                            label=label,
-                            start=label_start,
-                            end=mention.end,
-                            sentence=sent_id,
-                            segment=seg_idx,
-                            growth_pct=g,
-                            growth_basis=basis,
-                            redacted=red,
-                            approx=approx,
-                            has_growth=True,
-                        )
-                    )
+                    local.append(grown(label, label_start))
                 elif (
                     not _is_economic(label)
                     and not veto_pattern().search(label)
@@ -532,20 +501,7 @@ def _sentence(text, s0, s1, frame, sent_id, subjects, ctx, drafts) -> None:
                     and not veto_pattern().search(label)
                     and basis != "percentage_points"
                 ):
-                    d = _Draft(
-                        kind="growth",
-                        label=label,
-                        start=label_start,
-                        end=mention.end,
-                        sentence=sent_id,
-                        segment=seg_idx,
-                        growth_pct=g,
-                        growth_basis=basis,
-                        redacted=red,
-                        approx=approx,
-                        has_growth=True,
-                    )
-                    local.append(d)
+                    local.append(grown(label, label_start))
             elif mention.kind == "completion":
                 c = parse_number(m.group("num"))
                 if prev is not None and adjacent and prev.completion_pct is None:
