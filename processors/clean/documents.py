@@ -5,6 +5,7 @@ XML pages whose TextCode elements hold the text)."""
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
@@ -135,10 +136,7 @@ def _sprm_flags(grpprl: bytes) -> tuple[bool, bool]:
 def _paragraphs(word: bytes, table: bytes) -> tuple[list[int], list[tuple[int, bool, bool]]]:
     """Paragraph starts (stream offsets, sorted) and (end, in table, row end) for each, from the
     PAPX pages (PlcBtePapx, [MS-DOC] 2.8.6 and 2.9.175); empty when they cannot be read."""
-    import bisect
-
-    starts: list[int] = []
-    info: list[tuple[int, bool, bool]] = []
+    found: list[tuple[int, int, bool, bool]] = []  # (start, end, in table, row end)
     try:
         fc_plc, lcb_plc = struct.unpack_from("<II", word, 0x102)
         plc = table[fc_plc : fc_plc + lcb_plc]
@@ -158,19 +156,17 @@ def _paragraphs(word: bytes, table: bytes) -> tuple[list[int], list[tuple[int, b
                     body = (page[b_offset + 1 : b_offset + 2 * cb] if cb
                             else page[b_offset + 2 : b_offset + 2 + 2 * page[b_offset + 1]])
                     in_table, ttp = _sprm_flags(body[2:])  # after the style index
-                at = bisect.bisect_left(starts, fcs[i])
-                starts.insert(at, fcs[i])
-                info.insert(at, (fcs[i + 1], in_table, ttp))
+                found.append((fcs[i], fcs[i + 1], in_table, ttp))
     except (struct.error, IndexError):
         return [], []
-    return starts, info
+    # By start; of equal starts the one read first ends up last, where the look-up's bisect_right lands.
+    found = sorted(reversed(found), key=lambda p: p[0])
+    return [p[0] for p in found], [p[1:] for p in found]
 
 
 def _marks(decoded: str, offset_of, starts: list[int], info: list[tuple[int, bool, bool]]) -> str:
     """Table marks of one piece: a cell end becomes a tab, a row end a line break, a paragraph
     break inside a cell a space (so each table row stays one text line)."""
-    import bisect
-
     if not starts or ("\x07" not in decoded and "\r" not in decoded):
         return decoded
     out = list(decoded)
