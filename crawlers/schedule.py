@@ -255,7 +255,7 @@ class AdaptiveSchedule(_Model):
         """How many new reports the model expects to have been published from `since` to `until`."""
         rates = self.publication_rates(runs)[self._bins()]
         a, b = self._local_seconds(since), self._local_seconds(until)
-        return float(_cumulative_rate(rates, np.array([b]))[0] - _cumulative_rate(rates, np.array([a]))[0])
+        return float(_expected_after(rates, a, np.array([b - a]))[0])
 
     def next_crawl(self, runs: Sequence[CrawlOutcome]) -> datetime | None:
         """When to crawl next; None for a source never crawled (crawl it now)."""
@@ -268,7 +268,7 @@ class AdaptiveSchedule(_Model):
         offsets = np.append(np.arange(low, high, TICK.total_seconds()), high)
         target = self.crawl_yield(rates)
         origin = self._local_seconds(last)
-        expected = _cumulative_rate(rates, origin + offsets) - _cumulative_rate(rates, np.array([origin]))
+        expected = _expected_after(rates, origin, offsets)
         due = last + timedelta(seconds=float(self._first_reaching(expected, offsets, target, default=high)))
         if sum(r.ok for r in history) <= _LEARNING_RUNS:
             # too few windows to judge the site: crawl at least every initial_interval, twice as often
@@ -290,7 +290,7 @@ class AdaptiveSchedule(_Model):
         # crawled before the window closes.
         span = np.arange(0, (self.working_hours.closing(opens) - opens).total_seconds(), TICK.total_seconds())
         origin = self._local_seconds(opens)
-        expected = _cumulative_rate(rates, origin + span) - _cumulative_rate(rates, np.array([origin]))
+        expected = _expected_after(rates, origin, span)
         return opens + timedelta(seconds=float(self._first_reaching(expected, span, target, span[-1])))
 
     def _last_call(
@@ -378,6 +378,11 @@ def _cumulative_rate(rates: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     hour = np.minimum(np.floor(into_week).astype(int), 167)
     before = np.concatenate(([0.0], np.cumsum(rates)))
     return weeks * before[-1] + before[hour] + (into_week - hour) * rates[hour]
+
+
+def _expected_after(rates: np.ndarray, origin: float, offsets: np.ndarray) -> np.ndarray:
+    """Expected reports from local second `origin` to each of `origin + offsets`."""
+    return _cumulative_rate(rates, origin + offsets) - _cumulative_rate(rates, np.array([origin]))
 
 
 def _aware(value: datetime) -> datetime:
